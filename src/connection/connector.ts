@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { inject, injectable } from 'inversify';
+import { ConfigValidationError, InvalidRequestError } from '../errors.js';
+import { marketoTarget, MUNCHKIN_ID } from '../marketo/target.js';
+import type { ResolvedOptions } from '../options.js';
+import { TOKENS } from '../tokens.js';
+import type { ConnectRequest, ConnectResult, Credentials, DiscoverRequest, DiscoverResult } from '../types.js';
+import { ConnectionRegistry } from './connections.js';
+import { dedupeFieldChoices, toDiscoveredField, writableFields } from './instance.js';
+import { InstanceInspector } from './instance-inspector.js';
+import { SettingsValidator } from './settings-validator.js';
+
+/** The discover and connect hooks. */
+@injectable()
+export class Connector {
+  constructor(
+    @inject(SettingsValidator) private readonly validator: SettingsValidator,
+    @inject(InstanceInspector) private readonly inspector: InstanceInspector,
+    @inject(ConnectionRegistry) private readonly connections: ConnectionRegistry,
+    @inject(TOKENS.Options) private readonly options: ResolvedOptions,
+  ) {}
+
+  async discover(request: DiscoverRequest): Promise<DiscoverResult> {
+    requireObject(request, 'discover');
+    const issues = this.validator.credentialIssues(request.credentials);
+    if (typeof request.munchkinId !== 'string' || !MUNCHKIN_ID.test(request.munchkinId)) {
+      issues.push({
+        code: 'INVALID_MUNCHKIN_ID',
+        path: 'munchkinId',
+        message: `"Munchkin ID" must look like 123-ABC-456 (three digits, three capital letters, three digits); got ${JSON.stringify(request.munchkinId)}.`,
+      });
+    }
+    if (issues.length > 0) throw new ConfigValidationError(issues);
+    const target = marketoTarget(request.munchkinId, request.credentials as Credentials, this.options.marketoBaseUrl);
+    const instance = await this.inspector.inspect(target);
+    return {
+      workspaces: instance.workspaces.map((w) => ({ id: w.id, name: w.name })),
+      partitions: instance.partitions.map((p) => ({ ...p })),
+      dedupeFields: dedupeFieldChoices(instance.schema).map(toDiscoveredField),
+      fields: writableFields(instance.schema).map(toDiscoveredField),
+    };
+  }
+
+  async connect(request: ConnectRequest): Promise<ConnectResult> {
+    requireObject(request, 'connect');
+    const validated = await this.validator.validate(request.credentials, request.config);
+    const id = randomUUID();
+    this.connections.add({ id, ...validated });
+    return { connectionId: id, config: structuredClone(validated.config) };
+  }
+}
+
+export function requireObject(request: unknown, hook: string): void {
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+    throw new InvalidRequestError('MALFORMED_REQUEST', `${hook}() takes one object argument; got ${request === null ? 'null' : typeof request}.`);
+  }
+}

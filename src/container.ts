@@ -1,0 +1,60 @@
+import { Container, ContainerModule } from 'inversify';
+import { ConnectionRegistry } from './connection/connections.js';
+import { Connector } from './connection/connector.js';
+import { InstanceInspector } from './connection/instance-inspector.js';
+import { SettingsValidator } from './connection/settings-validator.js';
+import { DestinationEvents } from './events.js';
+import type { DestinationManifest } from './manifest/types.js';
+import { MarketoClient } from './marketo/client.js';
+import { FolderApi } from './marketo/endpoints/folders.js';
+import { LeadSchemaApi } from './marketo/endpoints/lead-schema.js';
+import { WorkspaceApi } from './marketo/endpoints/workspaces.js';
+import { TokenProvider } from './marketo/token-provider.js';
+import { AxiosTransport } from './marketo/transport.js';
+import type { ResolvedOptions } from './options.js';
+import { Lifecycle } from './plugin.js';
+import { EventPublisher } from './support/event-publisher.js';
+import { RedactingLogger, SecretRedactor } from './support/redaction.js';
+import { TOKENS, type Sleep } from './tokens.js';
+
+const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Host options, the manifest, the clock, logging and alerts. */
+function coreModule(options: ResolvedOptions, manifest: DestinationManifest): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.Options).toConstantValue(options);
+    bind(TOKENS.Manifest).toConstantValue(manifest);
+    bind(TOKENS.Clock).toConstantValue(options.now);
+    bind(TOKENS.Sleep).toConstantValue(realSleep);
+    bind(TOKENS.Events).toConstantValue(new DestinationEvents());
+    bind(SecretRedactor).toSelf().inSingletonScope();
+    bind(TOKENS.Logger).to(RedactingLogger).inSingletonScope();
+    bind(EventPublisher).toSelf().inSingletonScope();
+  });
+}
+
+/** The Marketo client: transport, tokens, the call pipeline and the endpoint modules. */
+const marketoModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.Transport).to(AxiosTransport).inSingletonScope();
+  bind(TokenProvider).toSelf().inSingletonScope();
+  bind(MarketoClient).toSelf().inSingletonScope();
+  bind(LeadSchemaApi).toSelf().inSingletonScope();
+  bind(FolderApi).toSelf().inSingletonScope();
+  bind(WorkspaceApi).toSelf().inSingletonScope();
+});
+
+/** discover and connect: settings validation and the live connections. */
+const connectionModule = new ContainerModule(({ bind }) => {
+  bind(InstanceInspector).toSelf().inSingletonScope();
+  bind(SettingsValidator).toSelf().inSingletonScope();
+  bind(ConnectionRegistry).toSelf().inSingletonScope();
+  bind(Connector).toSelf().inSingletonScope();
+});
+
+/** The composition root: the only place that builds and resolves services. */
+export function createContainer(options: ResolvedOptions, manifest: DestinationManifest): Container {
+  const container = new Container();
+  container.load(coreModule(options, manifest), marketoModule, connectionModule);
+  container.bind(Lifecycle).toSelf().inSingletonScope();
+  return container;
+}

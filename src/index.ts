@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import { createContainer } from './container.js';
+import type { DestinationEvents } from './events.js';
+import { extendManifest } from './manifest/extend.js';
+import { loadShippedManifest } from './manifest/validate.js';
+import type { DestinationManifest } from './manifest/types.js';
+import { resolveOptions } from './options.js';
+import { Lifecycle } from './plugin.js';
+import { TOKENS } from './tokens.js';
+import type { ConnectRequest, ConnectResult, DiscoverRequest, DiscoverResult, PluginOptions, TeardownRequest } from './types.js';
+
+export interface MarketoDestinationPlugin {
+  readonly manifest: DestinationManifest;
+  readonly events: DestinationEvents;
+  discover(request: DiscoverRequest): Promise<DiscoverResult>;
+  connect(request: ConnectRequest): Promise<ConnectResult>;
+  teardown(request?: TeardownRequest): Promise<void>;
+}
+
+/** Creates one plugin instance: its own container, connections and alerts. */
+export function createPlugin(options: PluginOptions = {}): MarketoDestinationPlugin {
+  const shipped = loadShippedManifest();
+  const manifest = options.manifestExtension === undefined ? shipped : extendManifest(shipped, options.manifestExtension);
+  const container = createContainer(resolveOptions(options), manifest);
+  const lifecycle = container.get(Lifecycle);
+  return Object.freeze({
+    manifest,
+    events: container.get<DestinationEvents>(TOKENS.Events),
+    discover: (request: DiscoverRequest) => lifecycle.discover(request),
+    connect: (request: ConnectRequest) => lifecycle.connect(request),
+    teardown: (request?: TeardownRequest) => lifecycle.teardown(request),
+  });
+}
+
+export {
+  AuthenticationError,
+  ConfigValidationError,
+  InvalidRequestError,
+  ManifestError,
+  MappingValidationError,
+  PermissionError,
+  type ValidationIssue,
+} from './errors.js';
+export type { DestinationEventMap, DestinationEventName, DestinationEvents } from './events.js';
+export { extendManifest } from './manifest/extend.js';
+export { deriveSettingsSchema } from './manifest/settings-schema.js';
+export type { DestinationManifest, FieldSpec, ManifestExtension } from './manifest/types.js';
+export { loadShippedManifest, validateManifest } from './manifest/validate.js';
+export type * from './types.js';

@@ -1,0 +1,129 @@
+import { inject, injectable } from 'inversify';
+import { MarketoApiError, MarketoTransportError, PermissionError } from '../errors.js';
+import type { ResolvedOptions } from '../options.js';
+import { TOKENS, type Sleep } from '../tokens.js';
+import type { Logger } from '../types.js';
+import { backoffDelay } from './backoff.js';
+import { classifyFailure } from './classify.js';
+import { decodeEnvelope, type Envelope } from './envelope.js';
+import type { MarketoTarget } from './target.js';
+import { TokenProvider } from './token-provider.js';
+import type { HttpMethod, HttpTransport } from './transport.js';
+
+/** Counts the HTTP calls a unit of work made (token calls excluded), for `summary.apiCalls`. */
+export class CallMeter {
+  calls = 0;
+}
+
+export interface MarketoRequest {
+  method: HttpMethod;
+  /** Path below the instance's base URL: `/rest/...`, `/bulk/...` or `/userservice/...`. */
+  path: string;
+  query?: Record<string, string | number>;
+  form?: Record<string, string>;
+  json?: unknown;
+  timeoutMs: number;
+  meter?: CallMeter;
+}
+
+/** Marketo's documented timeouts: Sync Leads 90 s, lookups 60 s, everything else 30 s. */
+export const TIMEOUTS = { syncLeads: 90_000, lookup: 60_000, default: 30_000 } as const;
+
+/**
+ * Every Marketo call goes through here: token → transport → envelope, with the one retry
+ * loop for Marketo's answers. Network failures and HTTP 5xx are retried inside the transport
+ * (axios-retry) from the same attempt budget, so `retry.maxAttempts` bounds every attempt.
+ */
+@injectable()
+export class MarketoClient {
+  constructor(
+    @inject(TOKENS.Transport) private readonly transport: HttpTransport,
+    @inject(TokenProvider) private readonly tokens: TokenProvider,
+    @inject(TOKENS.Options) private readonly options: ResolvedOptions,
+    @inject(TOKENS.Sleep) private readonly sleep: Sleep,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
+  ) {}
+
+  /** A call answered with Marketo's standard envelope. */
+  call<T>(target: MarketoTarget, request: MarketoRequest): Promise<Envelope<T>> {
+    return this.execute(target, request, (data, operation) => decodeEnvelope<T>(data, operation));
+  }
+
+  /** A call whose answer is not enveloped (the User Management API answers with a bare array). */
+  callBare(target: MarketoTarget, request: MarketoRequest): Promise<unknown> {
+    return this.execute(target, request, (data, operation) => {
+      if (data && typeof data === 'object' && !Array.isArray(data) && 'success' in data) decodeEnvelope(data, operation);
+      return data;
+    });
+  }
+
+  private async execute<R>(target: MarketoTarget, request: MarketoRequest, decode: (data: unknown, operation: string) => R): Promise<R> {
+    const operation = `${request.method} ${request.path}`;
+    const { maxAttempts, baseDelayMs, maxDelayMs } = this.options.retry;
+    let attempts = 0;
+    let tokenRefreshed = false;
+    for (;;) {
+      const token = await this.tokens.accessToken(target);
+      try {
+        const response = await this.send(target, request, token, operation, maxAttempts - attempts - 1, (n) => (attempts += n));
+        return decode(response, operation);
+      } catch (error) {
+        const kind = classifyFailure(error);
+        if (kind === 'refreshToken' && !tokenRefreshed) {
+          tokenRefreshed = true;
+          this.tokens.invalidate(target, token);
+          continue;
+        }
+        if (kind === 'permission') {
+          throw new PermissionError(undefined, error instanceof MarketoApiError ? error.marketoMessage : undefined);
+        }
+        // Network errors and 5xx already used their share of attempts inside the transport.
+        const transportRetried = error instanceof MarketoTransportError;
+        if ((kind === 'retry' || kind === 'throttled') && !transportRetried && attempts < maxAttempts) {
+          const delay = backoffDelay(attempts, baseDelayMs, maxDelayMs);
+          this.logger.debug('Marketo call failed transiently; retrying', { operation, code: codeOf(error), attempts, delayMs: delay });
+          await this.sleep(delay);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  private async send(
+    target: MarketoTarget,
+    request: MarketoRequest,
+    token: string,
+    operation: string,
+    networkRetries: number,
+    countAttempts: (n: number) => void,
+  ): Promise<unknown> {
+    try {
+      const response = await this.transport.send({
+        method: request.method,
+        url: `${target.baseUrl}${request.path}`,
+        ...(request.query && { query: request.query }),
+        ...(request.form && { form: request.form }),
+        ...(request.json !== undefined && { json: request.json }),
+        headers: { Authorization: `Bearer ${token}` },
+        timeoutMs: request.timeoutMs,
+        networkRetries: Math.max(0, networkRetries),
+        operation,
+      });
+      countAttempts(response.attempts);
+      if (request.meter) request.meter.calls += response.attempts;
+      return response.data;
+    } catch (error) {
+      const made = error instanceof MarketoTransportError ? error.attempts : 1;
+      countAttempts(made);
+      if (request.meter) request.meter.calls += made;
+      throw error;
+    }
+  }
+}
+
+function codeOf(error: unknown): string | undefined {
+  if (error instanceof MarketoApiError) return error.marketoCode;
+  if (error instanceof MarketoTransportError) return error.networkCode ?? String(error.httpStatus);
+  return undefined;
+}

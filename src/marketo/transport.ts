@@ -1,0 +1,131 @@
+import http from 'node:http';
+import https from 'node:https';
+import axios, { AxiosError, type AxiosInstance } from 'axios';
+import axiosRetry, { isNetworkError } from 'axios-retry';
+import { inject, injectable } from 'inversify';
+import { MarketoTransportError } from '../errors.js';
+import type { ResolvedOptions } from '../options.js';
+import { TOKENS } from '../tokens.js';
+import { backoffDelay } from './backoff.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** Absolute URL without query string. */
+  url: string;
+  query?: Record<string, string | number>;
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: Record<string, string>;
+  /** Sent as application/json. */
+  json?: unknown;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  /** Network-level retries allowed for this request (axios-retry); 0 disables them. */
+  networkRetries: number;
+  /** Short name of the call for errors and logs, e.g. `GET /rest/v1/leads.json`. */
+  operation: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  data: unknown;
+  /** HTTP attempts this request took, network retries included. */
+  attempts: number;
+}
+
+/** The last step of every Marketo call; tests may rebind it, but nock drives the real one. */
+export interface HttpTransport {
+  send(request: HttpRequest): Promise<HttpResponse>;
+  close(): void;
+}
+
+/**
+ * axios with axios-retry: the network-level retry (connection errors, timeouts, HTTP 5xx) with
+ * exponential backoff and full jitter. Marketo's own envelope codes are classified above this,
+ * and the caller hands each request the share of the attempt budget that is left, so the two
+ * never multiply. Retrying POSTs here is safe for this plugin: creates are `createOnly` (a
+ * replay answers 1005, handled by looking the lead up), list membership and updates by id are
+ * idempotent, and asset creation treats "already exists" as found.
+ */
+@injectable()
+export class AxiosTransport implements HttpTransport {
+  private readonly clients = new Map<string, AxiosInstance>();
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16 });
+
+  constructor(@inject(TOKENS.Options) private readonly options: ResolvedOptions) {}
+
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    const url = new URL(request.url);
+    const client = this.clientFor(url.origin);
+    const retryState: { retries: number; retryCount?: number } = { retries: request.networkRetries };
+    try {
+      const response = await client.request({
+        method: request.method,
+        url: url.pathname,
+        params: request.query,
+        data: request.form ? new URLSearchParams(request.form).toString() : request.json,
+        headers: {
+          ...(request.form && { 'Content-Type': 'application/x-www-form-urlencoded' }),
+          ...(request.json !== undefined && { 'Content-Type': 'application/json' }),
+          ...request.headers,
+        },
+        timeout: request.timeoutMs,
+        'axios-retry': retryState,
+      });
+      return { status: response.status, data: response.data as unknown, attempts: (retryState.retryCount ?? 0) + 1 };
+    } catch (error) {
+      throw toTransportError(request.operation, error, (retryState.retryCount ?? 0) + 1);
+    }
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+    this.clients.clear();
+  }
+
+  private clientFor(origin: string): AxiosInstance {
+    let client = this.clients.get(origin);
+    if (!client) {
+      client = axios.create({
+        baseURL: origin,
+        httpAgent: this.httpAgent,
+        httpsAgent: this.httpsAgent,
+        maxRedirects: 0,
+        headers: { Accept: 'application/json', 'Accept-Encoding': 'gzip' },
+      });
+      const { baseDelayMs, maxDelayMs } = this.options.retry;
+      axiosRetry(client, {
+        retryCondition: isTransientHttpError,
+        retryDelay: (retryCount) => backoffDelay(retryCount, baseDelayMs, maxDelayMs),
+        shouldResetTimeout: true,
+      });
+      this.clients.set(origin, client);
+    }
+    return client;
+  }
+}
+
+function isTransientHttpError(error: AxiosError): boolean {
+  if (error.response) return error.response.status >= 500;
+  return isNetworkError(error) || error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
+}
+
+/** Rebuilds an axios error from safe parts only: the original carries headers and URL. */
+function toTransportError(operation: string, error: unknown, attempts: number): MarketoTransportError {
+  if (error instanceof AxiosError) {
+    const status = error.response?.status;
+    const detail = status !== undefined
+      ? `HTTP ${status}`
+      : error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' ? 'the request timed out' : `network error ${error.code ?? 'unknown'}`;
+    const transportError = new MarketoTransportError(operation, status, error.code, `${detail} after ${attempts} attempt(s)`);
+    transportError.responseData = error.response?.data;
+    transportError.attempts = attempts;
+    return transportError;
+  }
+  const transportError = new MarketoTransportError(operation, undefined, undefined, 'unexpected client failure');
+  transportError.attempts = attempts;
+  return transportError;
+}

@@ -1,0 +1,80 @@
+import type { Logger, PluginOptions } from './types.js';
+
+/** Host options with every default filled in; the shape services receive from the container. */
+export interface ResolvedOptions {
+  /** Host override of the Marketo base URL (sandbox, tests); undefined means the real instance. */
+  marketoBaseUrl: string | undefined;
+  limits: {
+    callsPerWindow: number;
+    windowMs: number;
+    maxConcurrent: number;
+    dailyQuota: number;
+    batchSize: number;
+  };
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  logger: Logger;
+  now: () => number;
+}
+
+const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Marketo accepts at most 300 records per Lead Database call. */
+export const MARKETO_MAX_BATCH = 300;
+
+export function resolveOptions(options: PluginOptions = {}): ResolvedOptions {
+  const limits = options.limits ?? {};
+  const retry = options.retry ?? {};
+  const resolved: ResolvedOptions = {
+    marketoBaseUrl: options.marketoBaseUrl?.replace(/\/+$/, ''),
+    limits: {
+      callsPerWindow: limits.callsPerWindow ?? 100,
+      windowMs: limits.windowMs ?? 20_000,
+      maxConcurrent: limits.maxConcurrent ?? 10,
+      dailyQuota: limits.dailyQuota ?? 50_000,
+      batchSize: limits.batchSize ?? MARKETO_MAX_BATCH,
+    },
+    retry: {
+      maxAttempts: retry.maxAttempts ?? 4,
+      baseDelayMs: retry.baseDelayMs ?? 500,
+      maxDelayMs: retry.maxDelayMs ?? 30_000,
+    },
+    logger: options.logger ?? silentLogger,
+    now: options.now ?? Date.now,
+  };
+  checkOptions(resolved);
+  return resolved;
+}
+
+/** Host misconfiguration is refused when the plugin is created, not deep inside a delivery. */
+function checkOptions(o: ResolvedOptions): void {
+  const positive: Array<[string, number]> = [
+    ['limits.callsPerWindow', o.limits.callsPerWindow],
+    ['limits.windowMs', o.limits.windowMs],
+    ['limits.maxConcurrent', o.limits.maxConcurrent],
+    ['limits.dailyQuota', o.limits.dailyQuota],
+    ['limits.batchSize', o.limits.batchSize],
+    ['retry.maxAttempts', o.retry.maxAttempts],
+  ];
+  for (const [name, value] of positive) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new TypeError(`PluginOptions.${name} must be a positive integer, got ${String(value)}`);
+    }
+  }
+  if (o.limits.batchSize > MARKETO_MAX_BATCH) {
+    throw new TypeError(`PluginOptions.limits.batchSize may not exceed Marketo's ${MARKETO_MAX_BATCH} records per call`);
+  }
+  for (const [name, value] of [['retry.baseDelayMs', o.retry.baseDelayMs], ['retry.maxDelayMs', o.retry.maxDelayMs]] as const) {
+    if (!Number.isFinite(value) || value < 0) throw new TypeError(`PluginOptions.${name} must be a number ≥ 0`);
+  }
+  if (o.marketoBaseUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(o.marketoBaseUrl);
+    } catch {
+      throw new TypeError('PluginOptions.marketoBaseUrl must be an absolute http(s) URL');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new TypeError('PluginOptions.marketoBaseUrl must be an absolute http(s) URL');
+    }
+  }
+}

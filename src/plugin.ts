@@ -1,0 +1,66 @@
+import { inject, injectable } from 'inversify';
+import { ConnectionRegistry } from './connection/connections.js';
+import { Connector, requireObject } from './connection/connector.js';
+import { AuthenticationError, PermissionError } from './errors.js';
+import type { HttpTransport } from './marketo/transport.js';
+import { TokenProvider } from './marketo/token-provider.js';
+import { EventPublisher } from './support/event-publisher.js';
+import { SecretRedactor } from './support/redaction.js';
+import { TOKENS } from './tokens.js';
+import type { ConnectRequest, ConnectResult, DiscoverRequest, DiscoverResult, TeardownRequest } from './types.js';
+
+type Stage = 'discover' | 'connect' | 'activate' | 'deliver';
+
+/**
+ * The lifecycle hooks, a few lines each: every hook hands its work to one service, and every
+ * error leaving the plugin passes through `guard` (auth alerts, secret scrubbing).
+ */
+@injectable()
+export class Lifecycle {
+  constructor(
+    @inject(Connector) private readonly connector: Connector,
+    @inject(ConnectionRegistry) private readonly connections: ConnectionRegistry,
+    @inject(TokenProvider) private readonly tokens: TokenProvider,
+    @inject(TOKENS.Transport) private readonly transport: HttpTransport,
+    @inject(EventPublisher) private readonly publisher: EventPublisher,
+    @inject(SecretRedactor) private readonly redactor: SecretRedactor,
+  ) {}
+
+  discover(request: DiscoverRequest): Promise<DiscoverResult> {
+    return this.guard('discover', request?.munchkinId, () => this.connector.discover(request));
+  }
+
+  connect(request: ConnectRequest): Promise<ConnectResult> {
+    const munchkinId = (request?.config as Record<string, unknown> | undefined)?.munchkinId;
+    return this.guard('connect', munchkinId, () => this.connector.connect(request));
+  }
+
+  async teardown(request: TeardownRequest = {}): Promise<void> {
+    requireObject(request, 'teardown');
+    if (request.connectionId !== undefined) {
+      this.connections.get(request.connectionId);
+      this.connections.remove(request.connectionId);
+    }
+    if (request.connectionId === undefined && request.activationId === undefined) {
+      for (const id of this.connections.ids()) this.connections.remove(id);
+      this.tokens.clear();
+      this.transport.close();
+    }
+  }
+
+  private async guard<T>(stage: Stage, munchkinId: unknown, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof AuthenticationError || error instanceof PermissionError) {
+        this.publisher.emit('auth.failed', {
+          message: error.message,
+          munchkinId: typeof munchkinId === 'string' ? munchkinId : 'unknown',
+          stage,
+          kind: error instanceof AuthenticationError ? 'authentication' : 'permission',
+        });
+      }
+      throw this.redactor.scrubError(error);
+    }
+  }
+}

@@ -1,0 +1,195 @@
+/** Public types of the host contract (SPEC §3). Names are pinned: hosts compile against them. */
+
+export type SyncType = 'audience_and_profile' | 'profile_only' | 'audience_only';
+export type PersonAction = 'update_and_create' | 'update_only';
+export type AudienceType = 'people' | 'account' | 'prospect' | 'dataset';
+export type MembershipStatus = 'realized' | 'existing' | 'exited';
+export type Outcome = 'delivered' | 'skipped' | 'rejected' | 'retryable';
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface PluginLimits {
+  callsPerWindow?: number;
+  windowMs?: number;
+  maxConcurrent?: number;
+  dailyQuota?: number;
+  batchSize?: number;
+}
+
+export interface RetryOptions {
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/** Host-level options; never taken from a tenant's settings. */
+export interface PluginOptions {
+  marketoBaseUrl?: string;
+  limits?: PluginLimits;
+  retry?: RetryOptions;
+  logger?: Logger;
+  now?: () => number;
+  /** A destination author's manifest extension (see extendManifest), merged and validated at creation. */
+  manifestExtension?: unknown;
+}
+
+export interface Credentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** The tenant's destination settings after validation, defaults applied (never a secret). */
+export interface DestinationConfig {
+  name: string;
+  description?: string;
+  munchkinId: string;
+  workspaceId: string;
+  syncType: SyncType;
+  partition?: string;
+  dedupeField: string;
+  personAction?: PersonAction;
+  listFolder?: string;
+  /** Settings added by a manifest extension. */
+  [extra: string]: unknown;
+}
+
+export interface DiscoverRequest {
+  credentials: Credentials;
+  munchkinId: string;
+  workspaceId?: string;
+}
+
+export interface DiscoveredField {
+  name: string;
+  displayName: string;
+  dataType: string;
+  length?: number;
+}
+
+export interface DiscoverResult {
+  workspaces: Array<{ id: string; name: string }>;
+  partitions: Array<{ id: number; name: string; description?: string }>;
+  dedupeFields: DiscoveredField[];
+  fields: DiscoveredField[];
+}
+
+export interface ConnectRequest {
+  credentials: Credentials;
+  config: Record<string, unknown>;
+}
+
+export interface ConnectResult {
+  connectionId: string;
+  config: DestinationConfig;
+}
+
+export interface AudienceSpec {
+  id: string;
+  name: string;
+  type?: AudienceType;
+  origin?: string;
+  listId?: number;
+}
+
+export interface Mapping {
+  source: string;
+  target: string;
+}
+
+export interface ActivateRequest {
+  connectionId: string;
+  audiences: AudienceSpec[];
+  mappings: Mapping[];
+  activationId?: string;
+}
+
+export interface ActivationWarning {
+  code: string;
+  message: string;
+}
+
+export interface ResolvedList {
+  listId: number;
+  listName: string;
+  created: boolean;
+}
+
+export interface ActivateResult {
+  activationId: string;
+  lists: Record<string, ResolvedList>;
+  warnings: ActivationWarning[];
+}
+
+export interface IdentityValue {
+  id: string;
+  primary?: boolean;
+}
+
+export interface ProfileEvent {
+  recordId: string;
+  identityMap?: Record<string, IdentityValue[]>;
+  attributes?: Record<string, unknown>;
+  segmentMembership?: {
+    ups?: Record<string, { status: MembershipStatus; lastQualificationTime?: string }>;
+  };
+}
+
+export interface DeliverRequest {
+  activationId: string;
+  profiles: ProfileEvent[];
+}
+
+export type ReasonCode =
+  | 'NO_MATCHING_LEAD'
+  | 'MISSING_DEDUPE_VALUE'
+  | 'MISSING_REQUIRED_FIELD'
+  | 'INVALID_PROFILE'
+  | 'MARKETO_REJECTED'
+  | 'RATE_LIMITED'
+  | 'QUOTA_EXHAUSTED'
+  | 'MARKETO_UNAVAILABLE'
+  | 'PERMISSION_DENIED';
+
+export interface RecordReason {
+  code: ReasonCode;
+  message: string;
+  marketoCode?: string;
+}
+
+export interface RecordResult {
+  recordId: string;
+  outcome: Outcome;
+  leadId?: number;
+  actions: string[];
+  reason?: RecordReason;
+  retryAfterMs?: number;
+}
+
+export interface DeliverySummary {
+  received: number;
+  delivered: number;
+  created: number;
+  updated: number;
+  addedToList: number;
+  removedFromList: number;
+  skipped: number;
+  rejected: number;
+  retryable: number;
+  apiCalls: number;
+}
+
+export interface DeliveryReport {
+  activationId: string;
+  summary: DeliverySummary;
+  results: RecordResult[];
+}
+
+export interface TeardownRequest {
+  activationId?: string;
+  connectionId?: string;
+}
