@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import axios, { AxiosError, type AxiosInstance } from 'axios';
+import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import axiosRetry, { isNetworkError } from 'axios-retry';
 import { inject, injectable } from 'inversify';
 import { MarketoTransportError } from '../errors.js';
@@ -59,7 +59,6 @@ export class AxiosTransport implements HttpTransport {
   async send(request: HttpRequest): Promise<HttpResponse> {
     const url = new URL(request.url);
     const client = this.clientFor(url.origin);
-    const retryState: { retries: number; retryCount?: number } = { retries: request.networkRetries };
     try {
       const response = await client.request({
         method: request.method,
@@ -72,11 +71,11 @@ export class AxiosTransport implements HttpTransport {
           ...request.headers,
         },
         timeout: request.timeoutMs,
-        'axios-retry': retryState,
+        'axios-retry': { retries: request.networkRetries },
       });
-      return { status: response.status, data: response.data as unknown, attempts: (retryState.retryCount ?? 0) + 1 };
+      return { status: response.status, data: response.data as unknown, attempts: attemptsOf(response.config) };
     } catch (error) {
-      throw toTransportError(request.operation, error, (retryState.retryCount ?? 0) + 1);
+      throw toTransportError(request.operation, error, attemptsOf(error instanceof AxiosError ? error.config : undefined));
     }
   }
 
@@ -106,6 +105,11 @@ export class AxiosTransport implements HttpTransport {
     }
     return client;
   }
+}
+
+/** axios-retry keeps its retry count on the request config it reissues. */
+function attemptsOf(config: AxiosRequestConfig | undefined): number {
+  return (config?.['axios-retry']?.retryCount ?? 0) + 1;
 }
 
 function isTransientHttpError(error: AxiosError): boolean {

@@ -55,11 +55,13 @@ export class SecretRedactor {
     return copy as T;
   }
 
-  /** Masks secrets in an error's message and stack, in place, before it reaches the host. */
+  /** Masks secrets in an error's message, stack and own properties, in place, before it reaches the host. */
   scrubError<E>(error: E): E {
     if (error instanceof Error) {
       error.message = this.redactText(error.message);
       if (error.stack) error.stack = this.redactText(error.stack);
+      const fields = error as unknown as Record<string, unknown>;
+      for (const [key, value] of Object.entries(fields)) fields[key] = this.redact(value);
     }
     return error;
   }
