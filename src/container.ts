@@ -1,4 +1,8 @@
 import { Container, ContainerModule } from 'inversify';
+import { ActivationRegistry } from './activation/activations.js';
+import { Activator } from './activation/activator.js';
+import { MappingValidator } from './activation/mapping-validator.js';
+import { StaticListResolver } from './activation/static-list-resolver.js';
 import { ConnectionRegistry } from './connection/connections.js';
 import { Connector } from './connection/connector.js';
 import { InstanceInspector } from './connection/instance-inspector.js';
@@ -8,6 +12,7 @@ import type { DestinationManifest } from './manifest/types.js';
 import { MarketoClient } from './marketo/client.js';
 import { FolderApi } from './marketo/endpoints/folders.js';
 import { LeadSchemaApi } from './marketo/endpoints/lead-schema.js';
+import { StaticListApi } from './marketo/endpoints/static-lists.js';
 import { WorkspaceApi } from './marketo/endpoints/workspaces.js';
 import { TokenProvider } from './marketo/token-provider.js';
 import { AxiosTransport } from './marketo/transport.js';
@@ -41,6 +46,7 @@ const marketoModule = new ContainerModule(({ bind }) => {
   bind(LeadSchemaApi).toSelf().inSingletonScope();
   bind(FolderApi).toSelf().inSingletonScope();
   bind(WorkspaceApi).toSelf().inSingletonScope();
+  bind(StaticListApi).toSelf().inSingletonScope();
 });
 
 /** discover and connect: settings validation and the live connections. */
@@ -51,10 +57,18 @@ const connectionModule = new ContainerModule(({ bind }) => {
   bind(Connector).toSelf().inSingletonScope();
 });
 
+/** activate: mapping validation, audience lists, the live activations. */
+const activationModule = new ContainerModule(({ bind }) => {
+  bind(MappingValidator).toSelf().inSingletonScope();
+  bind(StaticListResolver).toSelf().inSingletonScope();
+  bind(ActivationRegistry).toSelf().inSingletonScope();
+  bind(Activator).toSelf().inSingletonScope();
+});
+
 /** The composition root: the only place that builds and resolves services. */
 export function createContainer(options: ResolvedOptions, manifest: DestinationManifest): Container {
   const container = new Container();
-  container.load(coreModule(options, manifest), marketoModule, connectionModule);
+  container.load(coreModule(options, manifest), marketoModule, connectionModule, activationModule);
   container.bind(Lifecycle).toSelf().inSingletonScope();
   return container;
 }

@@ -7,13 +7,29 @@ import type { DestinationManifest } from './manifest/types.js';
 import { resolveOptions } from './options.js';
 import { Lifecycle } from './plugin.js';
 import { TOKENS } from './tokens.js';
-import type { ConnectRequest, ConnectResult, DiscoverRequest, DiscoverResult, PluginOptions, TeardownRequest } from './types.js';
+import type { ActivationState } from './activation/activations.js';
+import type {
+  ActivateRequest,
+  ActivateResult,
+  ConnectRequest,
+  ConnectResult,
+  Credentials,
+  DiscoverRequest,
+  DiscoverResult,
+  PluginOptions,
+  TeardownRequest,
+} from './types.js';
 
 export interface MarketoDestinationPlugin {
   readonly manifest: DestinationManifest;
   readonly events: DestinationEvents;
   discover(request: DiscoverRequest): Promise<DiscoverResult>;
   connect(request: ConnectRequest): Promise<ConnectResult>;
+  activate(request: ActivateRequest): Promise<ActivateResult>;
+  /** The activation as plain JSON without secrets, for the host to persist. */
+  exportActivation(activationId: string): ActivationState;
+  /** Resumes a persisted activation (no Marketo call, nothing created). */
+  restoreActivation(state: unknown, credentials: Credentials): Promise<ActivateResult>;
   teardown(request?: TeardownRequest): Promise<void>;
 }
 
@@ -28,6 +44,9 @@ export function createPlugin(options: PluginOptions = {}): MarketoDestinationPlu
     events: container.get<DestinationEvents>(TOKENS.Events),
     discover: (request: DiscoverRequest) => lifecycle.discover(request),
     connect: (request: ConnectRequest) => lifecycle.connect(request),
+    activate: (request: ActivateRequest) => lifecycle.activate(request),
+    exportActivation: (activationId: string) => lifecycle.exportActivation(activationId),
+    restoreActivation: (state: unknown, credentials: Credentials) => lifecycle.restoreActivation(state, credentials),
     teardown: (request?: TeardownRequest) => lifecycle.teardown(request),
   });
 }
@@ -41,6 +60,7 @@ export {
   PermissionError,
   type ValidationIssue,
 } from './errors.js';
+export type { ActivationState } from './activation/activations.js';
 export type { DestinationEventMap, DestinationEventName, DestinationEvents } from './events.js';
 export { extendManifest } from './manifest/extend.js';
 export { deriveSettingsSchema } from './manifest/settings-schema.js';

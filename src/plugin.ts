@@ -1,4 +1,6 @@
 import { inject, injectable } from 'inversify';
+import { ActivationRegistry, type ActivationState } from './activation/activations.js';
+import { Activator } from './activation/activator.js';
 import { ConnectionRegistry } from './connection/connections.js';
 import { Connector, requireObject } from './connection/connector.js';
 import { AuthenticationError, PermissionError } from './errors.js';
@@ -7,7 +9,16 @@ import { TokenProvider } from './marketo/token-provider.js';
 import { EventPublisher } from './support/event-publisher.js';
 import { SecretRedactor } from './support/redaction.js';
 import { TOKENS } from './tokens.js';
-import type { ConnectRequest, ConnectResult, DiscoverRequest, DiscoverResult, TeardownRequest } from './types.js';
+import type {
+  ActivateRequest,
+  ActivateResult,
+  ConnectRequest,
+  ConnectResult,
+  Credentials,
+  DiscoverRequest,
+  DiscoverResult,
+  TeardownRequest,
+} from './types.js';
 
 type Stage = 'discover' | 'connect' | 'activate' | 'deliver';
 
@@ -19,7 +30,9 @@ type Stage = 'discover' | 'connect' | 'activate' | 'deliver';
 export class Lifecycle {
   constructor(
     @inject(Connector) private readonly connector: Connector,
+    @inject(Activator) private readonly activator: Activator,
     @inject(ConnectionRegistry) private readonly connections: ConnectionRegistry,
+    @inject(ActivationRegistry) private readonly activations: ActivationRegistry,
     @inject(TokenProvider) private readonly tokens: TokenProvider,
     @inject(TOKENS.Transport) private readonly transport: HttpTransport,
     @inject(EventPublisher) private readonly publisher: EventPublisher,
@@ -35,13 +48,33 @@ export class Lifecycle {
     return this.guard('connect', munchkinId, () => this.connector.connect(request));
   }
 
+  activate(request: ActivateRequest): Promise<ActivateResult> {
+    const munchkinId = this.connections.find(request?.connectionId)?.config.munchkinId;
+    return this.guard('activate', munchkinId, () => this.activator.activate(request));
+  }
+
+  exportActivation(activationId: string): ActivationState {
+    return this.redactor.redact(this.activator.exportActivation(activationId));
+  }
+
+  async restoreActivation(state: unknown, credentials: Credentials): Promise<ActivateResult> {
+    return this.activator.restoreActivation(state, credentials);
+  }
+
+  /** Activations end before their connection; a full teardown also frees sockets and caches. */
   async teardown(request: TeardownRequest = {}): Promise<void> {
     requireObject(request, 'teardown');
+    if (request.activationId !== undefined) {
+      this.activations.get(request.activationId);
+      this.activations.remove(request.activationId);
+    }
     if (request.connectionId !== undefined) {
       this.connections.get(request.connectionId);
+      for (const id of this.activations.idsOfConnection(request.connectionId)) this.activations.remove(id);
       this.connections.remove(request.connectionId);
     }
     if (request.connectionId === undefined && request.activationId === undefined) {
+      for (const id of this.activations.ids()) this.activations.remove(id);
       for (const id of this.connections.ids()) this.connections.remove(id);
       this.tokens.clear();
       this.transport.close();

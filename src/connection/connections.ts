@@ -32,6 +32,10 @@ export class ConnectionRegistry {
     return connection;
   }
 
+  find(connectionId: unknown): Connection | undefined {
+    return typeof connectionId === 'string' ? this.connections.get(connectionId) : undefined;
+  }
+
   remove(connectionId: string): void {
     this.connections.delete(connectionId);
   }

@@ -73,3 +73,28 @@ export class FakeClock {
 export function testOptions(extra: PluginOptions = {}): PluginOptions {
   return { retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, ...extra };
 }
+
+/** Mappings a host would send for the spec's example profile, with email as dedupe field. */
+export const MAPPINGS = Object.freeze([
+  { source: 'identityMap.Email', target: 'identity:DedupeField' },
+  { source: 'person.name.firstName', target: 'firstName' },
+  { source: 'person.name.lastName', target: 'lastName' },
+]);
+
+/** Answers the identity and metadata calls of one connect, then connects. */
+export async function connected(
+  plugin: { connect(request: { credentials: typeof CREDENTIALS; config: Record<string, unknown> }): Promise<{ connectionId: string }> },
+  config: Record<string, unknown> = { ...CONFIG },
+): Promise<string> {
+  identity();
+  instanceMetadata();
+  const { connectionId } = await plugin.connect({ credentials: CREDENTIALS, config });
+  return connectionId;
+}
+
+export function listAsset(id: number, name: string, folderId = 55): Record<string, unknown> {
+  return { id, name, description: '', folder: { id: folderId, type: 'Folder', name: 'CDP Audiences' }, workspace: 'Default' };
+}
+
+export const envelope = (result: unknown[], extra: Record<string, unknown> = {}) => ({ requestId: 'req#1', success: true, result, ...extra });
+export const failure = (code: string, message: string) => ({ requestId: 'req#1', success: false, errors: [{ code, message }] });
