@@ -13,6 +13,12 @@ import { MarketoClient } from './marketo/client.js';
 import { FolderApi } from './marketo/endpoints/folders.js';
 import { LeadSchemaApi } from './marketo/endpoints/lead-schema.js';
 import { StaticListApi } from './marketo/endpoints/static-lists.js';
+import { LeadsApi } from './marketo/endpoints/leads.js';
+import { ListMembershipApi } from './marketo/endpoints/list-membership.js';
+import { Deliverer } from './delivery/deliverer.js';
+import { ProfileIntake } from './delivery/intake.js';
+import { DeliveryRunner } from './delivery/runner.js';
+import { LeadMatcher } from './matching/lead-matcher.js';
 import { WorkspaceApi } from './marketo/endpoints/workspaces.js';
 import { TokenProvider } from './marketo/token-provider.js';
 import { AxiosTransport } from './marketo/transport.js';
@@ -47,6 +53,8 @@ const marketoModule = new ContainerModule(({ bind }) => {
   bind(FolderApi).toSelf().inSingletonScope();
   bind(WorkspaceApi).toSelf().inSingletonScope();
   bind(StaticListApi).toSelf().inSingletonScope();
+  bind(LeadsApi).toSelf().inSingletonScope();
+  bind(ListMembershipApi).toSelf().inSingletonScope();
 });
 
 /** discover and connect: settings validation and the live connections. */
@@ -65,10 +73,18 @@ const activationModule = new ContainerModule(({ bind }) => {
   bind(Activator).toSelf().inSingletonScope();
 });
 
+/** deliver: intake, matching, the Marketo writes, the report. */
+const deliveryModule = new ContainerModule(({ bind }) => {
+  bind(ProfileIntake).toSelf().inSingletonScope();
+  bind(LeadMatcher).toSelf().inSingletonScope();
+  bind(DeliveryRunner).toSelf().inSingletonScope();
+  bind(Deliverer).toSelf().inSingletonScope();
+});
+
 /** The composition root: the only place that builds and resolves services. */
 export function createContainer(options: ResolvedOptions, manifest: DestinationManifest): Container {
   const container = new Container();
-  container.load(coreModule(options, manifest), marketoModule, connectionModule, activationModule);
+  container.load(coreModule(options, manifest), marketoModule, connectionModule, activationModule, deliveryModule);
   container.bind(Lifecycle).toSelf().inSingletonScope();
   return container;
 }

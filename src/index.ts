@@ -14,6 +14,8 @@ import type {
   ConnectRequest,
   ConnectResult,
   Credentials,
+  DeliverRequest,
+  DeliveryReport,
   DiscoverRequest,
   DiscoverResult,
   PluginOptions,
@@ -26,6 +28,7 @@ export interface MarketoDestinationPlugin {
   discover(request: DiscoverRequest): Promise<DiscoverResult>;
   connect(request: ConnectRequest): Promise<ConnectResult>;
   activate(request: ActivateRequest): Promise<ActivateResult>;
+  deliver(request: DeliverRequest): Promise<DeliveryReport>;
   /** The activation as plain JSON without secrets, for the host to persist. */
   exportActivation(activationId: string): ActivationState;
   /** Resumes a persisted activation (no Marketo call, nothing created). */
@@ -45,6 +48,7 @@ export function createPlugin(options: PluginOptions = {}): MarketoDestinationPlu
     discover: (request: DiscoverRequest) => lifecycle.discover(request),
     connect: (request: ConnectRequest) => lifecycle.connect(request),
     activate: (request: ActivateRequest) => lifecycle.activate(request),
+    deliver: (request: DeliverRequest) => lifecycle.deliver(request),
     exportActivation: (activationId: string) => lifecycle.exportActivation(activationId),
     restoreActivation: (state: unknown, credentials: Credentials) => lifecycle.restoreActivation(state, credentials),
     teardown: (request?: TeardownRequest) => lifecycle.teardown(request),

@@ -2,6 +2,7 @@ import { inject, injectable } from 'inversify';
 import { ActivationRegistry, type ActivationState } from './activation/activations.js';
 import { Activator } from './activation/activator.js';
 import { ConnectionRegistry } from './connection/connections.js';
+import { Deliverer } from './delivery/deliverer.js';
 import { Connector, requireObject } from './connection/connector.js';
 import { AuthenticationError, PermissionError } from './errors.js';
 import type { HttpTransport } from './marketo/transport.js';
@@ -15,6 +16,8 @@ import type {
   ConnectRequest,
   ConnectResult,
   Credentials,
+  DeliverRequest,
+  DeliveryReport,
   DiscoverRequest,
   DiscoverResult,
   TeardownRequest,
@@ -31,6 +34,7 @@ export class Lifecycle {
   constructor(
     @inject(Connector) private readonly connector: Connector,
     @inject(Activator) private readonly activator: Activator,
+    @inject(Deliverer) private readonly deliverer: Deliverer,
     @inject(ConnectionRegistry) private readonly connections: ConnectionRegistry,
     @inject(ActivationRegistry) private readonly activations: ActivationRegistry,
     @inject(TokenProvider) private readonly tokens: TokenProvider,
@@ -53,6 +57,15 @@ export class Lifecycle {
     return this.guard('activate', munchkinId, () => this.activator.activate(request));
   }
 
+  /** Throws only for caller errors; everything else is in the report. */
+  deliver(request: DeliverRequest): Promise<DeliveryReport> {
+    try {
+      return this.deliverer.deliver(request);
+    } catch (error) {
+      return Promise.reject(this.redactor.scrubError(error));
+    }
+  }
+
   exportActivation(activationId: string): ActivationState {
     return this.redactor.redact(this.activator.exportActivation(activationId));
   }
@@ -66,19 +79,25 @@ export class Lifecycle {
     requireObject(request, 'teardown');
     if (request.activationId !== undefined) {
       this.activations.get(request.activationId);
-      this.activations.remove(request.activationId);
+      await this.endActivations([request.activationId]);
     }
     if (request.connectionId !== undefined) {
       this.connections.get(request.connectionId);
-      for (const id of this.activations.idsOfConnection(request.connectionId)) this.activations.remove(id);
+      await this.endActivations(this.activations.idsOfConnection(request.connectionId));
       this.connections.remove(request.connectionId);
     }
     if (request.connectionId === undefined && request.activationId === undefined) {
-      for (const id of this.activations.ids()) this.activations.remove(id);
+      await this.endActivations(this.activations.ids());
       for (const id of this.connections.ids()) this.connections.remove(id);
       this.tokens.clear();
       this.transport.close();
     }
+  }
+
+  /** Drains the deliveries in flight first, so no record is cut off mid-write. */
+  private async endActivations(activationIds: string[]): Promise<void> {
+    await this.deliverer.drain(activationIds);
+    for (const id of activationIds) this.activations.remove(id);
   }
 
   private async guard<T>(stage: Stage, munchkinId: unknown, work: () => Promise<T>): Promise<T> {
