@@ -89,13 +89,14 @@ describe('Marketo sandbox', () => {
 
   it('enforces calls per window (606), concurrency (615) and the daily quota (607)', async () => {
     await open({ limits: { callsPerWindow: 3, windowMs: 1000, dailyQuota: 5, maxConcurrent: 1 }, latencyMs: 30 });
-    const { access_token } = await token();
+    let { access_token } = await token();
     const get = () => call('/rest/v1/leads/partitions.json', { token: access_token }).then((r) => (r.body.success ? 'ok' : r.body.errors[0].code));
     expect(await Promise.all([get(), get()])).to.deep.equal(['ok', '615']);
     expect([await get(), await get(), await get()]).to.deep.equal(['ok', 'ok', '606']);
     clock += 1000;
     expect([await get(), await get(), await get()]).to.deep.equal(['ok', 'ok', '607']);
     clock = Date.parse('2026-11-21T06:00:00Z'); // midnight in Chicago
+    ({ access_token } = await token());
     expect(await get()).to.equal('ok');
     expect(sandbox.stats).to.include({ rateLimited: 1, concurrencyLimited: 1, quotaExceeded: 1 });
   });
