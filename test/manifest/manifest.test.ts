@@ -162,3 +162,12 @@ describe('extendManifest', () => {
     expect(error.issues[0]!.message).to.contain('unexpected property "settings"');
   });
 });
+
+describe('README settings reference', () => {
+  it('is the one generated from the manifest (run `npm run docs` after changing the manifest)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { withSettingsReference } = await import('../../src/manifest/settings-reference.js');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(withSettingsReference(readme, shipped)).to.equal(readme);
+  });
+});
