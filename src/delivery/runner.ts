@@ -8,6 +8,7 @@ import { ListMembershipApi } from '../marketo/endpoints/list-membership.js';
 import { LeadMatcher } from '../matching/lead-matcher.js';
 import type { ResolvedOptions } from '../options.js';
 import { chunk, mapConcurrently } from '../support/concurrency.js';
+import { KeyGate } from '../support/key-gate.js';
 import { TOKENS, type Clock } from '../tokens.js';
 import type { RecordReason } from '../types.js';
 import { failureFromError, failureFromRecord, type Failure } from './failures.js';
@@ -38,6 +39,8 @@ const NOT_A_MEMBER = '1015';
  */
 @injectable()
 export class DeliveryRunner {
+  private readonly writeGate = new KeyGate();
+
   constructor(
     @inject(LeadMatcher) private readonly matcher: LeadMatcher,
     @inject(LeadsApi) private readonly leads: LeadsApi,
@@ -72,7 +75,12 @@ export class DeliveryRunner {
         state.skip = { code: 'NO_MATCHING_LEAD', message: `No Marketo lead has ${activation.config.dedupeField} = ${state.group.dedupeValue}, and this destination does not create leads for it.` };
       }
     }
-    await Promise.all([this.update(activation, updates, meter), this.create(activation, creates, meter)]);
+    const release = await this.writeGate.acquire([...updates, ...creates].map((s) => `${activation.target.munchkinId}|${activation.config.dedupeField}|${s.group.key}`));
+    try {
+      await Promise.all([this.update(activation, updates, meter), this.create(activation, creates, meter)]);
+    } finally {
+      release();
+    }
     if (rules.syncsLists) await this.syncLists(activation, states, meter);
     return states;
   }
