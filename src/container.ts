@@ -26,9 +26,7 @@ import type { ResolvedOptions } from './options.js';
 import { Lifecycle } from './plugin.js';
 import { EventPublisher } from './support/event-publisher.js';
 import { RedactingLogger, SecretRedactor } from './support/redaction.js';
-import { TOKENS, type Sleep } from './tokens.js';
-
-const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+import { TOKENS } from './tokens.js';
 
 /** Host options, the manifest, the clock, logging and alerts. */
 function coreModule(options: ResolvedOptions, manifest: DestinationManifest): ContainerModule {
@@ -36,7 +34,7 @@ function coreModule(options: ResolvedOptions, manifest: DestinationManifest): Co
     bind(TOKENS.Options).toConstantValue(options);
     bind(TOKENS.Manifest).toConstantValue(manifest);
     bind(TOKENS.Clock).toConstantValue(options.now);
-    bind(TOKENS.Sleep).toConstantValue(realSleep);
+    bind(TOKENS.Sleep).toConstantValue(options.sleep);
     bind(TOKENS.Events).toConstantValue(new DestinationEvents());
     bind(SecretRedactor).toSelf().inSingletonScope();
     bind(TOKENS.Logger).to(RedactingLogger).inSingletonScope();

@@ -95,8 +95,10 @@ export class MarketoApiError extends DestinationError {
     readonly marketoCode: string,
     readonly marketoMessage: string,
     readonly operation: string,
+    /** True when the plugin answered for Marketo without calling it (the quota is known to be gone). */
+    readonly local = false,
   ) {
-    super(`Marketo refused ${operation}: ${marketoCode} ${marketoMessage}`);
+    super(local ? `${marketoMessage} (${marketoCode}, not sent to Marketo)` : `Marketo refused ${operation}: ${marketoCode} ${marketoMessage}`);
   }
 }
 

@@ -14,7 +14,10 @@ export interface ResolvedOptions {
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   logger: Logger;
   now: () => number;
+  sleep: (ms: number) => Promise<void>;
 }
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -40,6 +43,7 @@ export function resolveOptions(options: PluginOptions = {}): ResolvedOptions {
     },
     logger: options.logger ?? silentLogger,
     now: options.now ?? Date.now,
+    sleep: options.sleep ?? realSleep,
   };
   checkOptions(resolved);
   return resolved;

@@ -34,6 +34,8 @@ export interface PluginOptions {
   retry?: RetryOptions;
   logger?: Logger;
   now?: () => number;
+  /** How the plugin waits (backoff, rate limits); tests pair it with `now` to run on virtual time. */
+  sleep?: (ms: number) => Promise<void>;
   /** A destination author's manifest extension (see extendManifest), merged and validated at creation. */
   manifestExtension?: unknown;
 }

@@ -1,13 +1,15 @@
 import { inject, injectable } from 'inversify';
 import { MarketoApiError, MarketoTransportError, PermissionError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
-import { TOKENS, type Sleep } from '../tokens.js';
+import { TOKENS, type Clock, type Sleep } from '../tokens.js';
 import type { Logger } from '../types.js';
 import { backoffDelay } from './backoff.js';
 import { classifyFailure } from './classify.js';
 import { decodeEnvelope, type Envelope } from './envelope.js';
 import type { MarketoTarget } from './target.js';
+import { InstanceLimiter, limiterFor } from './limiter.js';
 import { TokenProvider } from './token-provider.js';
+import { EventPublisher } from '../support/event-publisher.js';
 import type { HttpMethod, HttpTransport } from './transport.js';
 
 /** Counts the HTTP calls a unit of work made (token calls excluded), for `summary.apiCalls`. */
@@ -36,13 +38,29 @@ export const TIMEOUTS = { syncLeads: 90_000, lookup: 60_000, default: 30_000 } a
  */
 @injectable()
 export class MarketoClient {
+  private readonly limiters = new Map<string, InstanceLimiter>();
+
   constructor(
     @inject(TOKENS.Transport) private readonly transport: HttpTransport,
     @inject(TokenProvider) private readonly tokens: TokenProvider,
     @inject(TOKENS.Options) private readonly options: ResolvedOptions,
+    @inject(TOKENS.Clock) private readonly now: Clock,
     @inject(TOKENS.Sleep) private readonly sleep: Sleep,
     @inject(TOKENS.Logger) private readonly logger: Logger,
+    @inject(EventPublisher) private readonly publisher: EventPublisher,
   ) {}
+
+  /** The process-wide budget of the target's instance. */
+  limiter(target: MarketoTarget): InstanceLimiter {
+    const key = `${target.baseUrl}|${target.munchkinId}`;
+    let limiter = this.limiters.get(key);
+    if (!limiter) {
+      const { callsPerWindow, windowMs, maxConcurrent, dailyQuota } = this.options.limits;
+      limiter = limiterFor(target.munchkinId, target.baseUrl, { callsPerWindow, windowMs, maxConcurrent, dailyQuota }, this.now, this.sleep);
+      this.limiters.set(key, limiter);
+    }
+    return limiter;
+  }
 
   /** A call answered with Marketo's standard envelope. */
   call<T>(target: MarketoTarget, request: MarketoRequest): Promise<Envelope<T>> {
@@ -77,6 +95,11 @@ export class MarketoClient {
         if (kind === 'permission') {
           throw new PermissionError(undefined, error instanceof MarketoApiError ? error.marketoMessage : undefined);
         }
+        if (kind === 'quota') {
+          this.quotaExhausted(target, error);
+          throw error;
+        }
+        if (kind === 'throttled') this.throttled(target, error, attempts);
         // Network errors and 5xx already used their share of attempts inside the transport.
         const transportRetried = error instanceof MarketoTransportError;
         if ((kind === 'retry' || kind === 'throttled') && !transportRetried && attempts < maxAttempts) {
@@ -88,6 +111,30 @@ export class MarketoClient {
         throw error;
       }
     }
+  }
+
+  /** Another caller of the instance spent the budget: everyone slows down, the host is told. */
+  private throttled(target: MarketoTarget, error: unknown, attempts: number): void {
+    const pauseMs = backoffDelay(attempts + 1, Math.max(this.options.retry.baseDelayMs, 1000), this.options.limits.windowMs);
+    this.limiter(target).throttled(pauseMs);
+    this.publisher.emit('rate.limited', {
+      message: `Marketo instance ${target.munchkinId} is rate limited (${codeOf(error)}); calls pause for ${pauseMs} ms`,
+      munchkinId: target.munchkinId,
+      marketoCode: codeOf(error) ?? 'unknown',
+      retryInMs: pauseMs,
+    });
+  }
+
+  private quotaExhausted(target: MarketoTarget, error: unknown): void {
+    // A 607 the limiter raised itself was announced when Marketo first said it.
+    if (error instanceof MarketoApiError && error.local) return;
+    const resetsAt = this.limiter(target).quotaExhausted();
+    this.publisher.emit('quota.exhausted', {
+      message: `The daily API quota of Marketo instance ${target.munchkinId} is used up; calls resume at ${new Date(resetsAt).toISOString()} (midnight US Central)`,
+      munchkinId: target.munchkinId,
+      resetsAt: new Date(resetsAt).toISOString(),
+      retryAfterMs: resetsAt - this.now(),
+    });
   }
 
   private async send(
@@ -109,12 +156,13 @@ export class MarketoClient {
         timeoutMs: request.timeoutMs,
         networkRetries: Math.max(0, networkRetries),
         operation,
+        slots: this.limiter(target),
       });
       countAttempts(response.attempts);
       if (request.meter) request.meter.calls += response.attempts;
       return response.data;
     } catch (error) {
-      const made = error instanceof MarketoTransportError ? error.attempts : 1;
+      const made = error instanceof MarketoApiError && error.local ? 0 : error instanceof MarketoTransportError ? error.attempts : 1;
       countAttempts(made);
       if (request.meter) request.meter.calls += made;
       throw error;

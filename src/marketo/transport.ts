@@ -25,6 +25,21 @@ export interface HttpRequest {
   networkRetries: number;
   /** Short name of the call for errors and logs, e.g. `GET /rest/v1/leads.json`. */
   operation: string;
+  /** Budget every HTTP attempt (network retries included) must take a slot from. */
+  slots?: CallSlots;
+}
+
+/** What the transport needs of a rate limiter. */
+export interface CallSlots {
+  acquire(): Promise<void>;
+  release(): void;
+}
+
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    slots?: CallSlots;
+    slotHeld?: boolean;
+  }
 }
 
 export interface HttpResponse {
@@ -72,9 +87,11 @@ export class AxiosTransport implements HttpTransport {
         },
         timeout: request.timeoutMs,
         'axios-retry': { retries: request.networkRetries },
+        ...(request.slots && { slots: request.slots }),
       });
       return { status: response.status, data: response.data as unknown, attempts: attemptsOf(response.config) };
     } catch (error) {
+      if (!(error instanceof AxiosError) && error instanceof Error && 'marketoCode' in error) throw error; // the limiter refused (607)
       throw toTransportError(request.operation, error, attemptsOf(error instanceof AxiosError ? error.config : undefined));
     }
   }
@@ -95,6 +112,31 @@ export class AxiosTransport implements HttpTransport {
         maxRedirects: 0,
         headers: { Accept: 'application/json', 'Accept-Encoding': 'gzip' },
       });
+      // Every attempt, a network retry too, takes a slot of the instance's budget. These run
+      // before axios-retry's handlers, so a slot is released before a retry asks for another.
+      client.interceptors.request.use(async (config) => {
+        if (config.slots) {
+          await config.slots.acquire();
+          config.slotHeld = true;
+        }
+        return config;
+      });
+      const releaseSlot = (config: AxiosRequestConfig | undefined) => {
+        if (config?.slotHeld) {
+          config.slotHeld = false;
+          config.slots!.release();
+        }
+      };
+      client.interceptors.response.use(
+        (response) => {
+          releaseSlot(response.config);
+          return response;
+        },
+        (error: unknown) => {
+          if (error instanceof AxiosError) releaseSlot(error.config);
+          throw error;
+        },
+      );
       const { baseDelayMs, maxDelayMs } = this.options.retry;
       axiosRetry(client, {
         retryCondition: isTransientHttpError,
@@ -113,6 +155,7 @@ function attemptsOf(config: AxiosRequestConfig | undefined): number {
 }
 
 function isTransientHttpError(error: AxiosError): boolean {
+  if (!(error instanceof AxiosError)) return false;
   if (error.response) return error.response.status >= 500;
   return isNetworkError(error) || error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
 }

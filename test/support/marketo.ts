@@ -69,9 +69,16 @@ export class FakeClock {
   }
 }
 
-/** Options every lifecycle test uses: no backoff waits, an injected clock. */
+/** A clock whose sleep advances it at once: tests run on virtual time, never waiting. */
+export function virtualTime(start?: number): { clock: FakeClock; now: () => number; sleep: (ms: number) => Promise<void> } {
+  const clock = new FakeClock(start);
+  return { clock, now: clock.now, sleep: async (ms) => clock.advance(ms) };
+}
+
+/** Options every lifecycle test uses: no backoff waits, its own virtual clock. */
 export function testOptions(extra: PluginOptions = {}): PluginOptions {
-  return { retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, ...extra };
+  const { now, sleep } = virtualTime();
+  return { retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, now, sleep, ...extra };
 }
 
 /** Mappings a host would send for the spec's example profile, with email as dedupe field. */
