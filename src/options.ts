@@ -12,6 +12,8 @@ export interface ResolvedOptions {
     batchSize: number;
   };
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Marketo's documented timeouts: Sync Leads 90 s, lookups 60 s, everything else 30 s. */
+  timeouts: { syncLeads: number; lookup: number; default: number };
   logger: Logger;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
@@ -41,6 +43,11 @@ export function resolveOptions(options: PluginOptions = {}): ResolvedOptions {
       baseDelayMs: retry.baseDelayMs ?? 500,
       maxDelayMs: retry.maxDelayMs ?? 30_000,
     },
+    timeouts: {
+      syncLeads: options.timeouts?.syncLeadsMs ?? 90_000,
+      lookup: options.timeouts?.lookupMs ?? 60_000,
+      default: options.timeouts?.defaultMs ?? 30_000,
+    },
     logger: options.logger ?? silentLogger,
     now: options.now ?? Date.now,
     sleep: options.sleep ?? realSleep,
@@ -58,6 +65,9 @@ function checkOptions(o: ResolvedOptions): void {
     ['limits.dailyQuota', o.limits.dailyQuota],
     ['limits.batchSize', o.limits.batchSize],
     ['retry.maxAttempts', o.retry.maxAttempts],
+    ['timeouts.syncLeadsMs', o.timeouts.syncLeads],
+    ['timeouts.lookupMs', o.timeouts.lookup],
+    ['timeouts.defaultMs', o.timeouts.default],
   ];
   for (const [name, value] of positive) {
     if (!Number.isInteger(value) || value < 1) {

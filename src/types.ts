@@ -21,6 +21,13 @@ export interface PluginLimits {
   batchSize?: number;
 }
 
+/** Per-call timeouts; the defaults are Marketo's documented ones. */
+export interface TimeoutOptions {
+  syncLeadsMs?: number;
+  lookupMs?: number;
+  defaultMs?: number;
+}
+
 export interface RetryOptions {
   maxAttempts?: number;
   baseDelayMs?: number;
@@ -32,6 +39,7 @@ export interface PluginOptions {
   marketoBaseUrl?: string;
   limits?: PluginLimits;
   retry?: RetryOptions;
+  timeouts?: TimeoutOptions;
   logger?: Logger;
   now?: () => number;
   /** How the plugin waits (backoff, rate limits); tests pair it with `now` to run on virtual time. */

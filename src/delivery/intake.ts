@@ -6,6 +6,7 @@ import { readManifestFile } from '../manifest/files.js';
 import type { DestinationManifest } from '../manifest/types.js';
 import { TOKENS } from '../tokens.js';
 import type { MembershipStatus, ProfileEvent, RecordReason } from '../types.js';
+import { checkFieldValue } from './field-values.js';
 import { dedupeKey, readSource } from './profile-values.js';
 
 export type FieldValue = string | number | boolean;
@@ -79,7 +80,9 @@ export class ProfileIntake {
     if (typeof rawDedupe !== 'string' && typeof rawDedupe !== 'number') {
       return reject('INVALID_PROFILE', `The dedupe value for "${dedupe.field}" must be text or a number, not ${describeType(rawDedupe)}.`);
     }
-    const dedupeValue = String(rawDedupe).trim();
+    const dedupeChecked = checkFieldValue(dedupe, typeof rawDedupe === 'string' ? rawDedupe.trim() : rawDedupe);
+    if ('problem' in dedupeChecked) return reject('INVALID_PROFILE', `The dedupe value is invalid. ${dedupeChecked.problem}`);
+    const dedupeValue = String(dedupeChecked.value);
     if (dedupeValue.includes(',')) {
       // Marketo's lookup takes a comma-separated list: a comma inside a value cannot be searched.
       return reject('INVALID_PROFILE', `The dedupe value for "${dedupe.field}" contains a comma, which Marketo cannot search for.`);
@@ -93,7 +96,9 @@ export class ProfileIntake {
       if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
         return reject('INVALID_PROFILE', `The value for the Marketo field "${mapping.field}" must be text, a number or a boolean, not ${describeType(value)}.`);
       }
-      fields.set(mapping.field, value);
+      const checked = checkFieldValue(mapping, value);
+      if ('problem' in checked) return reject('INVALID_PROFILE', checked.problem);
+      fields.set(mapping.field, checked.value);
     }
 
     const memberships = new Map<string, MembershipStatus>();

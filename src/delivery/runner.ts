@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import type { Activation } from '../activation/activations.js';
 import { MarketoTransportError } from '../errors.js';
+import { classifyFailure } from '../marketo/classify.js';
 import type { CallMeter } from '../marketo/client.js';
 import { firstReason, type RecordStatus } from '../marketo/envelope.js';
 import { LeadsApi } from '../marketo/endpoints/leads.js';
@@ -91,15 +92,11 @@ export class DeliveryRunner {
 
   private async match(activation: Activation, states: GroupState[], meter: CallMeter): Promise<void> {
     const { field, dataType } = activation.mapping.dedupe;
-    await mapConcurrently(chunk(states, this.batchSize), this.options.limits.maxConcurrent, async (part) => {
-      try {
-        const found = await this.matcher.matchChunk(activation.target, field, dataType, part.map((s) => s.group.dedupeValue), meter);
-        for (const state of part) {
-          const lead = found.get(state.group.key);
-          if (lead) state.leadId = lead.id;
-        }
-      } catch (error) {
-        this.failAll(part, error);
+    await this.inBatches(states, async (part) => {
+      const found = await this.matcher.matchChunk(activation.target, field, dataType, part.map((s) => s.group.dedupeValue), meter);
+      for (const state of part) {
+        const lead = found.get(state.group.key);
+        if (lead) state.leadId = lead.id;
       }
     });
   }
@@ -198,13 +195,19 @@ export class DeliveryRunner {
 
   /** Runs `send` over full batches, concurrently within the limit; a failed call fails its batch. */
   private async inBatches(states: GroupState[], send: (batch: GroupState[]) => Promise<void>): Promise<void> {
-    await mapConcurrently(chunk(states, this.batchSize), this.options.limits.maxConcurrent, async (batch) => {
-      try {
-        await send(batch);
-      } catch (error) {
-        this.failAll(batch, error);
-      }
-    });
+    await mapConcurrently(chunk(states, this.batchSize), this.options.limits.maxConcurrent, (batch) => this.sendSplitting(batch, send));
+  }
+
+  /** Marketo's 604 means the batch took too long: send it again in halves. */
+  private async sendSplitting(batch: GroupState[], send: (batch: GroupState[]) => Promise<void>): Promise<void> {
+    try {
+      await send(batch);
+    } catch (error) {
+      if (classifyFailure(error) !== 'split' || batch.length === 1) return this.failAll(batch, error);
+      const half = Math.ceil(batch.length / 2);
+      await this.sendSplitting(batch.slice(0, half), send);
+      await this.sendSplitting(batch.slice(half), send);
+    }
   }
 
   private failAll(states: GroupState[], error: unknown): void {

@@ -24,12 +24,10 @@ export interface MarketoRequest {
   query?: Record<string, string | number>;
   form?: Record<string, string>;
   json?: unknown;
-  timeoutMs: number;
+  /** Which of Marketo's documented timeouts applies (default: the 30 s one). */
+  timeout?: 'syncLeads' | 'lookup';
   meter?: CallMeter;
 }
-
-/** Marketo's documented timeouts: Sync Leads 90 s, lookups 60 s, everything else 30 s. */
-export const TIMEOUTS = { syncLeads: 90_000, lookup: 60_000, default: 30_000 } as const;
 
 /**
  * Every Marketo call goes through here: token → transport → envelope, with the one retry
@@ -153,7 +151,7 @@ export class MarketoClient {
         ...(request.form && { form: request.form }),
         ...(request.json !== undefined && { json: request.json }),
         headers: { Authorization: `Bearer ${token}` },
-        timeoutMs: request.timeoutMs,
+        timeoutMs: this.options.timeouts[request.timeout ?? 'default'],
         networkRetries: Math.max(0, networkRetries),
         operation,
         slots: this.limiter(target),

@@ -1,4 +1,5 @@
 import type { SandboxReply } from './http.js';
+import type { SandboxStore } from './model.js';
 import { fail } from './http.js';
 import { nextQuotaReset } from '../support/quota-clock.js';
 
@@ -25,6 +26,11 @@ export interface SandboxFault {
   drop?: boolean;
   /** Wait this long before handling the request (it still counts as in flight). */
   delayMs?: number;
+  /** Skip the input record at this index with `recordCode`, handling the others normally. */
+  recordCode?: string;
+  recordIndex?: number;
+  /** Change the instance just before the request is handled (another writer, say). */
+  before?: (store: SandboxStore) => void;
 }
 
 export interface SandboxStats {

@@ -25,6 +25,18 @@ export interface SandboxOptions {
   now?: () => number;
 }
 
+/** Handles the request without one of its input records, which comes back skipped with `code`. */
+function withSkippedRecord(request: SandboxRequest, index: number, code: string, handle: () => SandboxReply): SandboxReply {
+  const body = request.json as { input?: unknown[] } | undefined;
+  if (!Array.isArray(body?.input) || index >= body.input.length) return handle();
+  const input = body.input;
+  request.json = { ...body, input: input.filter((_, i) => i !== index) };
+  const reply = handle();
+  const envelope = reply.body as { result?: unknown[] };
+  envelope.result?.splice(index, 0, { status: 'skipped', reasons: [{ code, message: `Injected record failure ${code}` }] });
+  return reply;
+}
+
 /** The credentials of the sandbox's API user; public by design, like a demo password. */
 export const SANDBOX_CREDENTIALS = Object.freeze({ clientId: 'sandbox-client-id', clientSecret: 'sandbox-client-secret' });
 
@@ -102,9 +114,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         if (fault?.httpStatus) return send(res, { status: fault.httpStatus, body: { error: 'injected fault' } });
         if (fault?.code) return send(res, fail(fault.code, fault.message ?? 'Injected fault'));
+        fault?.before?.(store);
         const route = routes.find(([method, pattern]) => method === parsed.method && pattern.test(parsed.path));
         if (!route) return send(res, { status: 404, body: { error: `No such endpoint: ${parsed.method} ${parsed.path}` } });
-        send(res, route[2](parsed, route[1].exec(parsed.path)!));
+        const handle = () => route[2](parsed, route[1].exec(parsed.path)!);
+        send(res, fault?.recordCode ? withSkippedRecord(parsed, fault.recordIndex ?? 0, fault.recordCode, handle) : handle());
       } catch (error) {
         send(res, { status: 500, body: { error: (error as Error).message } });
       } finally {

@@ -9,7 +9,7 @@ import { loadShippedManifest } from '../../src/manifest/validate.js';
 import { resolveOptions } from '../../src/options.js';
 import { CREDENTIALS, identity, marketo, MUNCHKIN } from '../support/marketo.js';
 
-const request = (meter: CallMeter) => ({ method: 'GET' as const, path: '/rest/v1/leads/partitions.json', timeoutMs: 1000, meter });
+const request = (meter: CallMeter) => ({ method: 'GET' as const, path: '/rest/v1/leads/partitions.json', meter });
 const ok = { requestId: 'r', success: true, result: [{ id: 1, name: 'Default' }] };
 
 function client(maxAttempts = 3) {

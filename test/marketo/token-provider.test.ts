@@ -91,7 +91,7 @@ describe('TokenProvider', () => {
       .query((query) => Object.keys(query).length === 0)
       .matchHeader('authorization', `Bearer ${TOKEN}`)
       .reply(200, partitions);
-    const envelope = await client.call(target, { method: 'GET', path: '/rest/v1/leads/partitions.json', timeoutMs: 1000 });
+    const envelope = await client.call(target, { method: 'GET', path: '/rest/v1/leads/partitions.json' });
     expect(envelope.result).to.deep.equal(partitions.result);
     api.done();
   });
@@ -108,7 +108,7 @@ describe('TokenProvider', () => {
         .get('/rest/v1/leads/partitions.json')
         .matchHeader('authorization', 'Bearer new-token')
         .reply(200, partitions);
-      const envelope = await client.call(target, { method: 'GET', path: '/rest/v1/leads/partitions.json', timeoutMs: 1000 });
+      const envelope = await client.call(target, { method: 'GET', path: '/rest/v1/leads/partitions.json' });
       expect(envelope.result).to.have.length(1);
       api.done();
     });
@@ -122,7 +122,7 @@ describe('TokenProvider', () => {
       .get('/rest/v1/leads/partitions.json')
       .twice()
       .reply(200, { requestId: 'a', success: false, errors: [{ code: '602', message: 'Access token expired' }] });
-    const error = await client.call(target, { method: 'GET', path: '/rest/v1/leads/partitions.json', timeoutMs: 1000 }).catch((e: unknown) => e);
+    const error = await client.call(target, { method: 'GET', path: '/rest/v1/leads/partitions.json' }).catch((e: unknown) => e);
     expect(error).to.have.property('marketoCode', '602');
     expect(nock.isDone()).to.equal(true);
   });

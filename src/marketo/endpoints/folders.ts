@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import { MarketoApiError } from '../../errors.js';
-import { CallMeter, MarketoClient, TIMEOUTS } from '../client.js';
+import { CallMeter, MarketoClient } from '../client.js';
 import type { MarketoTarget } from '../target.js';
 
 export interface FolderRef {
@@ -28,7 +28,6 @@ export class FolderApi {
       method: 'GET',
       path: '/rest/asset/v1/folder/byName.json',
       query: { name, type: 'Folder', workSpace: workspaceName },
-      timeoutMs: TIMEOUTS.default,
       ...(meter && { meter }),
     });
     // byName may match case-insensitively or in other workspaces: keep the exact one.
@@ -45,7 +44,6 @@ export class FolderApi {
         maxReturn: MAX_FOLDERS_PER_PAGE,
         ...(options.workspaceName && { workSpace: options.workspaceName }),
       },
-      timeoutMs: TIMEOUTS.default,
       ...(meter && { meter }),
     });
     return envelope.result;
@@ -56,7 +54,6 @@ export class FolderApi {
       method: 'POST',
       path: '/rest/asset/v1/folders.json',
       form: { name, parent: JSON.stringify(parent), description },
-      timeoutMs: TIMEOUTS.default,
       ...(meter && { meter }),
     });
     const folder = envelope.result[0];

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { CallMeter, MarketoClient, TIMEOUTS } from '../client.js';
+import { CallMeter, MarketoClient } from '../client.js';
 import type { MarketoTarget } from '../target.js';
 
 /** A lead field as describe2 reports it. */
@@ -39,7 +39,6 @@ export class LeadSchemaApi {
     const envelope = await this.client.call<Describe2Result>(target, {
       method: 'GET',
       path: '/rest/v1/leads/describe2.json',
-      timeoutMs: TIMEOUTS.default,
       ...(meter && { meter }),
     });
     const lead = envelope.result[0] ?? {};
@@ -60,7 +59,6 @@ export class LeadSchemaApi {
     const envelope = await this.client.call<LeadPartition>(target, {
       method: 'GET',
       path: '/rest/v1/leads/partitions.json',
-      timeoutMs: TIMEOUTS.default,
       ...(meter && { meter }),
     });
     return envelope.result.map((p) => ({ id: p.id, name: p.name, ...(p.description && { description: p.description }) }));

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { CallMeter, MarketoClient, TIMEOUTS } from '../client.js';
+import { CallMeter, MarketoClient } from '../client.js';
 import type { RecordStatus } from '../envelope.js';
 import type { MarketoTarget } from '../target.js';
 
@@ -46,8 +46,8 @@ export class LeadsApi {
       const url = `${target.baseUrl}${LOOKUP_PATH}?${new URLSearchParams(params).toString()}`;
       const envelope =
         url.length > MAX_URL_LENGTH
-          ? await this.client.call<FoundLead>(target, { method: 'POST', path: LOOKUP_PATH, query: { _method: 'GET' }, form: params, timeoutMs: TIMEOUTS.lookup, meter })
-          : await this.client.call<FoundLead>(target, { method: 'GET', path: LOOKUP_PATH, query: params, timeoutMs: TIMEOUTS.lookup, meter });
+          ? await this.client.call<FoundLead>(target, { method: 'POST', path: LOOKUP_PATH, query: { _method: 'GET' }, form: params, timeout: 'lookup', meter })
+          : await this.client.call<FoundLead>(target, { method: 'GET', path: LOOKUP_PATH, query: params, timeout: 'lookup', meter });
       leads.push(...envelope.result);
       nextPageToken = envelope.moreResult || (envelope.nextPageToken && envelope.result.length > 0) ? envelope.nextPageToken : undefined;
     } while (nextPageToken);
@@ -60,7 +60,7 @@ export class LeadsApi {
       method: 'POST',
       path: LOOKUP_PATH,
       json: request,
-      timeoutMs: TIMEOUTS.syncLeads,
+      timeout: 'syncLeads',
       meter,
     });
     return envelope.result;

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { CallMeter, MarketoClient, TIMEOUTS } from '../client.js';
+import { CallMeter, MarketoClient } from '../client.js';
 import type { RecordStatus } from '../envelope.js';
 import type { MarketoTarget } from '../target.js';
 
@@ -21,7 +21,6 @@ export class ListMembershipApi {
       method,
       path: `/rest/v1/lists/${listId}/leads.json`,
       json: { input: leadIds.map((id) => ({ id })) },
-      timeoutMs: TIMEOUTS.default,
       meter,
     });
     return envelope.result;

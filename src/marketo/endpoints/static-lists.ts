@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import { MarketoApiError } from '../../errors.js';
-import { CallMeter, MarketoClient, TIMEOUTS } from '../client.js';
+import { CallMeter, MarketoClient } from '../client.js';
 import type { MarketoTarget } from '../target.js';
 import type { FolderRef } from './folders.js';
 
@@ -24,7 +24,6 @@ export class StaticListApi {
       const envelope = await this.client.call<StaticList>(target, {
         method: 'GET',
         path: `/rest/asset/v1/staticList/${id}.json`,
-        timeoutMs: TIMEOUTS.default,
         ...(meter && { meter }),
       });
       return envelope.result.find((list) => list.id === id);
@@ -40,7 +39,6 @@ export class StaticListApi {
         method: 'GET',
         path: '/rest/asset/v1/staticList/byName.json',
         query: { name },
-        timeoutMs: TIMEOUTS.default,
         ...(meter && { meter }),
       });
       return envelope.result.find((list) => list.name === name);
@@ -56,7 +54,6 @@ export class StaticListApi {
       method: 'POST',
       path: '/rest/asset/v1/staticLists.json',
       form: { name, folder: JSON.stringify(folder), description },
-      timeoutMs: TIMEOUTS.default,
       ...(meter && { meter }),
     });
     const list = envelope.result[0];

@@ -2,7 +2,7 @@ import { inject, injectable } from 'inversify';
 import { MarketoApiError, MarketoTransportError, PermissionError } from '../../errors.js';
 import type { Logger } from '../../types.js';
 import { TOKENS } from '../../tokens.js';
-import { CallMeter, MarketoClient, TIMEOUTS } from '../client.js';
+import { CallMeter, MarketoClient } from '../client.js';
 import type { MarketoTarget } from '../target.js';
 import { FolderApi } from './folders.js';
 
@@ -30,7 +30,6 @@ export class WorkspaceApi {
       const data = await this.client.callBare(target, {
         method: 'GET',
         path: '/userservice/management/v1/users/workspaces.json',
-        timeoutMs: TIMEOUTS.default,
         ...(meter && { meter }),
       });
       const rows = Array.isArray(data) ? data : [];
