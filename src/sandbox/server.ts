@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultPlan, LimitGuard, type SandboxFault, type SandboxLimits, type SandboxStats } from './guards.js';
+
+export type { SandboxFault, SandboxLimits, SandboxStats } from './guards.js';
 import { fail, readRequest, send, type SandboxReply, type SandboxRequest } from './http.js';
 import { SandboxStore, type SandboxSeed } from './model.js';
 import * as assets from './routes/assets.js';
