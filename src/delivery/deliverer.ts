@@ -5,6 +5,7 @@ import { InvalidRequestError } from '../errors.js';
 import { CallMeter } from '../marketo/client.js';
 import type { ResolvedOptions } from '../options.js';
 import { EventPublisher } from '../support/event-publisher.js';
+import { SecretRedactor } from '../support/redaction.js';
 import { TOKENS, type Clock } from '../tokens.js';
 import type { DeliverRequest, DeliveryReport, Logger } from '../types.js';
 import { failureFromError } from './failures.js';
@@ -30,6 +31,7 @@ export class Deliverer {
     @inject(TOKENS.Options) private readonly options: ResolvedOptions,
     @inject(TOKENS.Clock) private readonly now: Clock,
     @inject(TOKENS.Logger) private readonly logger: Logger,
+    @inject(SecretRedactor) private readonly redactor: SecretRedactor,
   ) {}
 
   deliver(request: DeliverRequest): Promise<DeliveryReport> {
@@ -72,6 +74,8 @@ export class Deliverer {
       states = groups.map((group) => ({ group, created: false, updated: false, actions: [], failure: { ...failure, outcome: 'retryable' } }));
     }
     const report = buildReport(activationId, profiles.length, rejected, states, meter.calls);
+    // Reasons quote Marketo's own messages, which must not carry a secret back to the host.
+    for (const result of report.results) if (result.reason) result.reason.message = this.redactor.redactText(result.reason.message);
     this.announce(report, activation.target.munchkinId, activation.connectionId);
     return report;
   }

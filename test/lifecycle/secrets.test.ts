@@ -1,22 +1,10 @@
 import { expect } from 'chai';
 import nock from 'nock';
 import { AuthenticationError, ConfigValidationError, createPlugin, PermissionError } from '../../src/index.js';
+import { everything } from '../support/observe.js';
 import { BASE, captureLogger, CONFIG, CREDENTIALS, fixture, identity, TOKEN, testOptions } from '../support/marketo.js';
 
 const SECRETS = [CREDENTIALS.clientId, CREDENTIALS.clientSecret, TOKEN];
-
-/** Everything observable of a value: errors with message, stack and own properties. */
-export function everything(value: unknown): string {
-  const seen = new WeakSet<object>();
-  return JSON.stringify(value, function (_key, v: unknown) {
-    if (v && typeof v === 'object') {
-      if (seen.has(v)) return '[seen]';
-      seen.add(v);
-    }
-    if (v instanceof Error) return { ...Object.fromEntries(Object.entries(v)), name: v.name, message: v.message, stack: v.stack };
-    return v;
-  });
-}
 
 async function untilAllAnswered(): Promise<void> {
   for (let turn = 0; turn < 1000 && !nock.isDone(); turn++) await new Promise((resolve) => setImmediate(resolve));
