@@ -20,7 +20,7 @@ describe('InstanceLimiter', () => {
 
   it('lets at most maxConcurrent calls run at once', async () => {
     const { now, sleep } = virtualTime();
-    const limiter = new InstanceLimiter('123-ABC-456', { ...settings, callsPerWindow: 100 }, now, sleep);
+    const limiter = new InstanceLimiter('123-ABC-456', { ...settings, callsPerWindow: 100, dailyQuota: 100 }, now, sleep);
     let running = 0;
     let peak = 0;
     await Promise.all(
