@@ -9,8 +9,10 @@ export interface LimiterSettings {
   dailyQuota: number;
 }
 
-/** Marketo counts on its side; a little slack keeps network jitter from tipping us over. */
-const WINDOW_SLACK = 0.02;
+/** One call counted in the window: it leaves the window `windowMs` after its answer came back. */
+export interface Slot {
+  answeredAt?: number;
+}
 
 /**
  * The budget of one Marketo instance, shared by every connection and activation in the process:
@@ -18,9 +20,13 @@ const WINDOW_SLACK = 0.02;
  * of provoking 606/615; once the quota is gone, calls fail at once until it resets (midnight
  * US Central). A 606/615 that happens anyway (another integration spends the same budget)
  * pauses everyone for a moment.
+ *
+ * Marketo counts a call when it receives it, somewhere between our send and its answer; so a
+ * call stays in our window until `windowMs` after its answer — the only bound that holds
+ * whatever the network and event-loop delays.
  */
 export class InstanceLimiter {
-  private readonly starts: number[] = [];
+  private window: Slot[] = [];
   private readonly waiting: Array<() => void> = [];
   private inFlight = 0;
   private dayCalls = 0;
@@ -48,7 +54,7 @@ export class InstanceLimiter {
   }
 
   /** Waits for a slot; throws MarketoApiError 607 while the daily quota is exhausted. */
-  async acquire(): Promise<void> {
+  async acquire(): Promise<Slot> {
     for (;;) {
       const now = this.now();
       this.rollDay(now);
@@ -57,28 +63,34 @@ export class InstanceLimiter {
         this.quotaResetsAt = this.dayResetsAt;
         throw quotaError(this.quotaResetsAt);
       }
-      if (this.inFlight >= this.settings.maxConcurrent) {
-        await new Promise<void>((resolve) => this.waiting.push(resolve));
+      const { windowMs, callsPerWindow, maxConcurrent } = this.settings;
+      this.window = this.window.filter((slot) => slot.answeredAt === undefined || slot.answeredAt + windowMs > now);
+      if (this.inFlight >= maxConcurrent) {
+        await this.nextRelease();
         continue;
       }
-      const window = this.settings.windowMs * (1 + WINDOW_SLACK);
-      while (this.starts.length > 0 && this.starts[0]! <= now - window) this.starts.shift();
-      const windowWait = this.starts.length >= this.settings.callsPerWindow ? this.starts[0]! + window - now : 0;
-      const wait = Math.max(windowWait, this.pausedUntil - now);
-      if (wait > 0) {
-        await this.sleep(Math.ceil(wait));
+      if (this.window.length >= callsPerWindow) {
+        const answered = this.window.filter((slot) => slot.answeredAt !== undefined).map((slot) => slot.answeredAt! + windowMs);
+        if (answered.length === 0) await this.nextRelease();
+        else await this.sleep(Math.max(1, Math.min(...answered) - now));
         continue;
       }
-      this.starts.push(now);
+      if (this.pausedUntil > now) {
+        await this.sleep(this.pausedUntil - now);
+        continue;
+      }
+      const slot: Slot = {};
+      this.window.push(slot);
       this.inFlight++;
       this.dayCalls++;
-      return;
+      return slot;
     }
   }
 
-  release(): void {
+  release(slot: Slot): void {
+    slot.answeredAt = this.now();
     this.inFlight--;
-    this.waiting.shift()?.();
+    for (const wake of this.waiting.splice(0)) wake();
   }
 
   /** Marketo said 606/615 all the same: hold every new call back for `pauseMs`. */
@@ -90,6 +102,10 @@ export class InstanceLimiter {
   quotaExhausted(): number {
     this.quotaResetsAt = nextQuotaReset(this.now());
     return this.quotaResetsAt;
+  }
+
+  private nextRelease(): Promise<void> {
+    return new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
   private rollDay(now: number): void {

@@ -29,16 +29,16 @@ export interface HttpRequest {
   slots?: CallSlots;
 }
 
-/** What the transport needs of a rate limiter. */
+/** What the transport needs of a rate limiter: a slot per HTTP attempt, given back on the answer. */
 export interface CallSlots {
-  acquire(): Promise<void>;
-  release(): void;
+  acquire(): Promise<object>;
+  release(slot: object): void;
 }
 
 declare module 'axios' {
   interface AxiosRequestConfig {
     slots?: CallSlots;
-    slotHeld?: boolean;
+    slotHeld?: object;
   }
 }
 
@@ -115,16 +115,13 @@ export class AxiosTransport implements HttpTransport {
       // Every attempt, a network retry too, takes a slot of the instance's budget. These run
       // before axios-retry's handlers, so a slot is released before a retry asks for another.
       client.interceptors.request.use(async (config) => {
-        if (config.slots) {
-          await config.slots.acquire();
-          config.slotHeld = true;
-        }
+        if (config.slots) config.slotHeld = await config.slots.acquire();
         return config;
       });
       const releaseSlot = (config: AxiosRequestConfig | undefined) => {
         if (config?.slotHeld) {
-          config.slotHeld = false;
-          config.slots!.release();
+          config.slots!.release(config.slotHeld);
+          delete config.slotHeld;
         }
       };
       client.interceptors.response.use(

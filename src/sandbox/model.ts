@@ -74,6 +74,8 @@ export class SandboxStore {
   readonly leads = new Map<number, SandboxLead>();
   private nextLeadId = 1;
   private nextAssetId = 1;
+  /** field → normalised value → lead ids; built on first lookup by that field. */
+  private readonly indexes = new Map<string, Map<string, Set<number>>>();
 
   constructor(seed: SandboxSeed, private readonly now: () => number) {
     this.fields = seed.fields;
@@ -113,19 +115,47 @@ export class SandboxStore {
       return lead ? [lead] : [];
     }
     const wanted = normalise(this.field(field)?.dataType, value);
-    return [...this.leads.values()].filter((lead) => normalise(this.field(field)?.dataType, lead.fields[field]) === wanted);
+    if (wanted === undefined) return [];
+    const ids = this.index(field).get(wanted);
+    return ids ? [...ids].map((id) => this.leads.get(id)!) : [];
+  }
+
+  private index(field: string): Map<string, Set<number>> {
+    let index = this.indexes.get(field);
+    if (!index) {
+      index = new Map();
+      this.indexes.set(field, index);
+      for (const lead of this.leads.values()) this.indexLead(field, index, lead, 'add');
+    }
+    return index;
+  }
+
+  private indexLead(field: string, index: Map<string, Set<number>>, lead: SandboxLead, op: 'add' | 'delete'): void {
+    const key = normalise(this.field(field)?.dataType, lead.fields[field]);
+    if (key === undefined) return;
+    let ids = index.get(key);
+    if (!ids) index.set(key, (ids = new Set()));
+    if (op === 'add') ids.add(lead.id);
+    else ids.delete(lead.id);
+  }
+
+  private reindex(lead: SandboxLead, op: 'add' | 'delete'): void {
+    for (const [field, index] of this.indexes) this.indexLead(field, index, lead, op);
   }
 
   createLead(partitionId: number, fields: Record<string, string | number | boolean | null>): SandboxLead {
     const at = new Date(this.now()).toISOString();
     const lead: SandboxLead = { id: this.nextLeadId++, partitionId, createdAt: at, updatedAt: at, fields: { ...fields } };
     this.leads.set(lead.id, lead);
+    this.reindex(lead, 'add');
     return lead;
   }
 
   updateLead(lead: SandboxLead, fields: Record<string, string | number | boolean | null>): void {
+    this.reindex(lead, 'delete');
     Object.assign(lead.fields, fields);
     lead.updatedAt = new Date(this.now()).toISOString();
+    this.reindex(lead, 'add');
   }
 
   /** A lead as the REST API returns it, with the requested fields (absent ones null). */

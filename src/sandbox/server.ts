@@ -27,6 +27,17 @@ export interface SandboxOptions {
   now?: () => number;
 }
 
+/** What a call did, for the statistics: lookups and the four Sync Leads actions apart. */
+function operationName(request: SandboxRequest): string {
+  const path = request.path.replace(/\/\d+\//g, '/{id}/').replace(/\/\d+\.json$/, '/{id}.json');
+  if (path === '/rest/v1/leads.json') {
+    if (request.method === 'GET' || request.query.get('_method') === 'GET') return 'lookup leads';
+    return `sync leads ${(request.json as { action?: string } | undefined)?.action ?? 'createOrUpdate'}`;
+  }
+  if (path === '/rest/v1/lists/{id}/leads.json') return request.method === 'DELETE' ? 'list remove' : 'list add';
+  return `${request.method} ${path}`;
+}
+
 /** Handles the request without one of its input records, which comes back skipped with `code`. */
 function withSkippedRecord(request: SandboxRequest, index: number, code: string, handle: () => SandboxReply): SandboxReply {
   const body = request.json as { input?: unknown[] } | undefined;
@@ -110,7 +121,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       if (refused) return send(res, refused);
       try {
         stats.calls++;
-        const operation = `${parsed.method} ${parsed.path.replace(/\d+/g, '{id}')}`;
+        const operation = operationName(parsed);
         stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
         const wait = (fault?.delayMs ?? 0) + latency;
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));

@@ -10,12 +10,13 @@ describe('InstanceLimiter', () => {
     const limiter = new InstanceLimiter('123-ABC-456', settings, now, sleep);
     const startedAt: number[] = [];
     for (let i = 0; i < 4; i++) {
-      await limiter.acquire();
+      const slot = await limiter.acquire();
       startedAt.push(clock.ms);
-      limiter.release();
+      clock.advance(10); // the answer takes 10 ms
+      limiter.release(slot);
     }
-    expect(startedAt.slice(0, 3).every((t) => t === startedAt[0])).to.equal(true);
-    expect(startedAt[3]! - startedAt[0]!).to.be.at.least(1000);
+    // A call leaves the window a full window after its answer (10 ms after its send), not after its send.
+    expect(startedAt.map((t) => t - startedAt[0]!)).to.deep.equal([0, 10, 20, 1010]);
   });
 
   it('lets at most maxConcurrent calls run at once', async () => {
@@ -25,11 +26,11 @@ describe('InstanceLimiter', () => {
     let peak = 0;
     await Promise.all(
       Array.from({ length: 6 }, async () => {
-        await limiter.acquire();
+        const slot = await limiter.acquire();
         peak = Math.max(peak, ++running);
         await Promise.resolve();
         running--;
-        limiter.release();
+        limiter.release(slot);
       }),
     );
     expect(peak).to.equal(2);
@@ -38,10 +39,7 @@ describe('InstanceLimiter', () => {
   it('refuses calls once the daily quota is spent, until midnight US Central', async () => {
     const { clock, now, sleep } = virtualTime(Date.parse('2026-11-20T15:00:00Z'));
     const limiter = new InstanceLimiter('123-ABC-456', { ...settings, callsPerWindow: 100 }, now, sleep);
-    for (let i = 0; i < 5; i++) {
-      await limiter.acquire();
-      limiter.release();
-    }
+    for (let i = 0; i < 5; i++) limiter.release(await limiter.acquire());
     const refused = await limiter.acquire().catch((e: unknown) => e);
     expect(refused).to.include({ marketoCode: '607', local: true });
     clock.ms = Date.parse('2026-11-21T06:00:00Z');
