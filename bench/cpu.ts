@@ -50,3 +50,8 @@ export async function measureCpu(total = 1_000_000, batchSize = 1_000): Promise<
   await plugin.teardown();
   return { profilesPerSecond: timed / (elapsed / 1000), streamed: timed, rssMb };
 }
+
+// Run in its own process by bench/run.ts, so its peak RSS is the plugin's alone.
+if (process.argv[2] === '--child') {
+  process.stdout.write(JSON.stringify(await measureCpu(Number(process.argv[3] ?? 1_000_000))));
+}
