@@ -7,6 +7,7 @@ import { ConnectionRegistry } from './connection/connections.js';
 import { Connector } from './connection/connector.js';
 import { InstanceInspector } from './connection/instance-inspector.js';
 import { SettingsValidator } from './connection/settings-validator.js';
+import { SettingsSchema } from './manifest/settings-schema.js';
 import { DestinationEvents } from './events.js';
 import type { DestinationManifest } from './manifest/types.js';
 import { MarketoClient } from './marketo/client.js';
@@ -33,6 +34,7 @@ function coreModule(options: ResolvedOptions, manifest: DestinationManifest): Co
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.Options).toConstantValue(options);
     bind(TOKENS.Manifest).toConstantValue(manifest);
+    bind(SettingsSchema).toConstantValue(new SettingsSchema(manifest));
     bind(TOKENS.Clock).toConstantValue(options.now);
     bind(TOKENS.Sleep).toConstantValue(options.sleep);
     bind(TOKENS.Events).toConstantValue(new DestinationEvents());

@@ -4,7 +4,6 @@ import { ConnectionRegistry } from '../connection/connections.js';
 import { requireObject } from '../connection/connector.js';
 import { ConfigValidationError, InvalidRequestError, MappingValidationError } from '../errors.js';
 import { SettingsSchema } from '../manifest/settings-schema.js';
-import type { DestinationManifest } from '../manifest/types.js';
 import { CallMeter } from '../marketo/client.js';
 import type { LeadField } from '../marketo/endpoints/lead-schema.js';
 import { marketoTarget } from '../marketo/target.js';
@@ -20,18 +19,14 @@ const DEFAULT_WORKSPACE = 'Default';
 /** The activate hook, and the export/restore of activations. */
 @injectable()
 export class Activator {
-  private readonly settingsSchema: SettingsSchema;
-
   constructor(
     @inject(ConnectionRegistry) private readonly connections: ConnectionRegistry,
     @inject(ActivationRegistry) private readonly activations: ActivationRegistry,
     @inject(MappingValidator) private readonly validator: MappingValidator,
     @inject(StaticListResolver) private readonly lists: StaticListResolver,
-    @inject(TOKENS.Manifest) manifest: DestinationManifest,
+    @inject(SettingsSchema) private readonly settingsSchema: SettingsSchema,
     @inject(TOKENS.Options) private readonly options: ResolvedOptions,
-  ) {
-    this.settingsSchema = new SettingsSchema(manifest);
-  }
+  ) {}
 
   async activate(request: ActivateRequest): Promise<ActivateResult> {
     requireObject(request, 'activate');

@@ -26,15 +26,14 @@ const DEFAULT_WORKSPACE = 'Default';
  */
 @injectable()
 export class SettingsValidator {
-  private readonly schema: SettingsSchema;
   private readonly fields: Map<string, FieldSpec>;
 
   constructor(
     @inject(TOKENS.Manifest) private readonly manifest: DestinationManifest,
+    @inject(SettingsSchema) private readonly schema: SettingsSchema,
     @inject(InstanceInspector) private readonly inspector: InstanceInspector,
     @inject(TOKENS.Options) private readonly options: ResolvedOptions,
   ) {
-    this.schema = new SettingsSchema(manifest);
     this.fields = new Map(manifest.settings.map((f) => [f.name, f]));
   }
 

@@ -40,16 +40,21 @@ export function listFolders(store: SandboxStore, request: SandboxRequest): Sandb
   return ok(found.map(folderView));
 }
 
+/** The folder id of a `{"id":N,"type":"Folder"}` parameter, or undefined when it is not one. */
+function folderIdParam(request: SandboxRequest, name: string): number | undefined {
+  try {
+    const ref = JSON.parse(param(request, name) ?? '{}') as { id?: unknown };
+    return typeof ref.id === 'number' ? ref.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createFolder(store: SandboxStore, request: SandboxRequest): SandboxReply {
   const name = param(request, 'name');
-  let parent: { id?: number } = {};
-  try {
-    parent = JSON.parse(param(request, 'parent') ?? '{}') as { id?: number };
-  } catch {
-    return fail('701', 'parent must be JSON');
-  }
-  const parentFolder = parent.id === undefined ? undefined : store.folders.get(parent.id);
-  if (!name || !parentFolder) return fail('701', 'name and an existing parent are required');
+  const parentId = folderIdParam(request, 'parent');
+  const parentFolder = parentId === undefined ? undefined : store.folders.get(parentId);
+  if (!name || !parentFolder) return fail('701', 'name and an existing parent folder (JSON) are required');
   if ([...store.folders.values()].some((f) => f.name === name && f.parentId === parentFolder.id)) return fail('709', `Folder '${name}' already exists`);
   return ok([folderView(store.createFolder(name, parentFolder.id, parentFolder.workspace))]);
 }
@@ -66,13 +71,8 @@ export function listByName(store: SandboxStore, request: SandboxRequest): Sandbo
 
 export function createList(store: SandboxStore, request: SandboxRequest): SandboxReply {
   const name = param(request, 'name');
-  let folder: { id?: number } = {};
-  try {
-    folder = JSON.parse(param(request, 'folder') ?? '{}') as { id?: number };
-  } catch {
-    return fail('701', 'folder must be JSON');
-  }
-  if (!name || folder.id === undefined || !store.folders.has(folder.id)) return fail('701', 'name and an existing folder are required');
+  const folderId = folderIdParam(request, 'folder');
+  if (!name || folderId === undefined || !store.folders.has(folderId)) return fail('701', 'name and an existing folder are required');
   if (store.listByName(name)) return fail('709', `Static list '${name}' already exists`);
-  return ok([listView(store, store.createList(name, folder.id))]);
+  return ok([listView(store, store.createList(name, folderId))]);
 }
