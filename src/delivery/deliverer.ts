@@ -96,7 +96,9 @@ export class Deliverer {
     }
     const permission = report.results.find((r) => r.reason?.code === 'PERMISSION_DENIED');
     if (permission) {
-      this.publisher.emit('auth.failed', { ...base, message: permission.reason!.message, munchkinId, stage: 'deliver', kind: 'permission' });
+      // 603 is a missing permission; without a Marketo code the credentials themselves were refused.
+      const kind = permission.reason!.marketoCode === '603' ? 'permission' : 'authentication';
+      this.publisher.emit('auth.failed', { ...base, message: permission.reason!.message, munchkinId, stage: 'deliver', kind });
     }
     if (summary.rejected === 0 && summary.retryable === 0) {
       this.publisher.emit('run.succeeded', { ...base, message: `Delivered ${summary.delivered} profile(s), skipped ${summary.skipped}`, ...counts });

@@ -296,3 +296,18 @@ describe('deliver: intake and coalescing', () => {
     expect(tornDown).to.include({ code: 'TORN_DOWN' });
   });
 });
+
+describe('deliver: permissions', () => {
+  it('rejects records with PERMISSION_DENIED on 603 and alerts the host', async () => {
+    const { plugin, activationId } = await session({ syncType: 'profile_only' });
+    const alerts: Array<{ stage: string; kind: string }> = [];
+    plugin.events.on('auth.failed', (e) => alerts.push(e));
+    marketo().get('/rest/v1/leads.json').query(true).reply(200, envelope([lead(50, 'ann@example.com')]))
+      .post('/rest/v1/leads.json').reply(200, failure('603', 'Access denied'));
+    const report = await plugin.deliver({ activationId, profiles: [profile('r-1', 'ann@example.com')] });
+    expect(report.results[0]).to.deep.include({ outcome: 'rejected' });
+    expect(report.results[0]!.reason).to.include({ code: 'PERMISSION_DENIED', marketoCode: '603' });
+    expect(report.results[0]!.reason!.message).to.contain('Edit Person');
+    expect(alerts.map((a) => [a.stage, a.kind])).to.deep.equal([['deliver', 'permission']]);
+  });
+});
