@@ -14,6 +14,8 @@ import { coalesce } from './plan.js';
 import { buildReport } from './report.js';
 import { DeliveryRunner, type GroupState } from './runner.js';
 
+const TORN_DOWN_REMEMBERED = 10_000;
+
 /**
  * The deliver hook: intake → coalesce → run against Marketo → report → alerts. It throws only
  * for caller errors; every Marketo or data problem ends up in the report, one result per input.
@@ -53,8 +55,15 @@ export class Deliverer {
 
   /** Waits for the deliveries in flight (of one activation, or all), then refuses new ones. */
   async drain(activationIds: string[]): Promise<void> {
-    for (const id of activationIds) this.tornDown.add(id);
+    for (const id of activationIds) this.rememberTornDown(id);
     await Promise.allSettled(activationIds.flatMap((id) => [...(this.inFlight.get(id) ?? [])]));
+  }
+
+  /** Torn-down ids are remembered only to name the caller's mistake; a bounded memory is enough. */
+  private rememberTornDown(activationId: string): void {
+    this.tornDown.delete(activationId);
+    this.tornDown.add(activationId);
+    if (this.tornDown.size > TORN_DOWN_REMEMBERED) this.tornDown.delete(this.tornDown.values().next().value!);
   }
 
   private async run(activationId: string, profiles: unknown[]): Promise<DeliveryReport> {

@@ -47,6 +47,30 @@ describe('command line', () => {
     expect(await main(['validate-manifest'], ok)).to.equal(0);
   });
 
+  it('runs the sandbox alone until interrupted, on the requested seed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mkto-seed-'));
+    const seedFile = join(dir, 'seed.json');
+    const { DEFAULT_SEED } = await import('../../src/sandbox/seed.js');
+    writeFileSync(seedFile, JSON.stringify({ ...DEFAULT_SEED, leads: DEFAULT_SEED.leads.slice(0, 2) }));
+    const controller = new AbortController();
+    const io = capture();
+    const io2 = { ...io, out: (line: string) => {
+      io.out(line);
+      if (line.startsWith('Marketo sandbox listening on')) {
+        const url = line.split(' ').at(-1)!;
+        void fetch(`${url}/identity/oauth/token?grant_type=client_credentials&client_id=x&client_secret=y`).then((res) => {
+          io.out(`identity answered ${res.status}`);
+          controller.abort();
+        });
+      }
+    } };
+    expect(await main(['sandbox', '--seed', seedFile], io2, { signal: controller.signal })).to.equal(0);
+    expect(io.stdout.join('\n')).to.contain('seeded: 2 leads').and.to.contain('identity answered 401').and.to.contain('Sandbox stopped');
+    const bad = capture();
+    expect(await main(['sandbox', '--port', 'abc'], bad)).to.equal(2);
+    expect(bad.stderr.join()).to.contain('--port must be a port number');
+  });
+
   describe('run', () => {
     let sandbox: RunningSandbox;
     let dir: string;
