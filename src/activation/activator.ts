@@ -45,12 +45,7 @@ export class Activator {
     const audiences = issues.some((i) => i.path === 'audiences') ? [] : normaliseAudiences(request.audiences);
     const meter = new CallMeter();
     const syncsLists = config.syncType !== 'profile_only';
-    const reused = new Map<string, ResolvedList>();
-    for (const audience of audiences) {
-      const known = previous?.lists[audience.id];
-      const sameList = known && (audience.listId === undefined ? previous.audiences.find((a) => a.id === audience.id)?.name === audience.name : audience.listId === known.listId);
-      if (known && sameList) reused.set(audience.id, { ...known, created: false });
-    }
+    const reused = reusableLists(previous, audiences);
     const toVerify = syncsLists ? audiences.filter((a) => !reused.has(a.id)) : [];
     // Every check runs before anything is created: a refused activation leaves nothing behind.
     const verified = issues.length === 0 ? await this.lists.verifyGivenLists(target, toVerify, meter) : { issues: [], lists: new Map() };
@@ -121,6 +116,19 @@ export class Activator {
     this.activations.set(activation);
     return { activationId: activation.id, lists: structuredClone(activation.lists), warnings: check.warnings };
   }
+}
+
+/** Re-activating an activation keeps the lists of audiences whose name or list id did not change. */
+function reusableLists(previous: Activation | undefined, audiences: AudienceSpec[]): Map<string, ResolvedList> {
+  const reused = new Map<string, ResolvedList>();
+  for (const audience of audiences) {
+    const known = previous?.lists[audience.id];
+    if (!known) continue;
+    const before = previous!.audiences.find((a) => a.id === audience.id);
+    const same = audience.listId === undefined ? before?.listId === undefined && before?.name === audience.name : audience.listId === known.listId;
+    if (same) reused.set(audience.id, { ...known, created: false });
+  }
+  return reused;
 }
 
 /** The fields an activation keeps: writable ones (mapping targets) and the dedupe field. */

@@ -43,7 +43,7 @@ export interface SandboxSeed {
 }
 
 /** Lead-field values as Marketo stores them; an invalid value gives the reason Marketo would. */
-export function checkFieldValue(field: SandboxField, value: unknown): string | undefined {
+export function valueProblem(field: SandboxField, value: unknown): string | undefined {
   if (value === null) return undefined;
   switch (field.dataType) {
     case 'email':

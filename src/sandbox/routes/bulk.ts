@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { fail, ok, param, type SandboxReply, type SandboxRequest } from '../http.js';
-import { checkFieldValue, type SandboxStore } from '../model.js';
+import { valueProblem, type SandboxStore } from '../model.js';
 
 interface ImportJob {
   batchId: number;
@@ -98,7 +98,7 @@ export class BulkImports {
     for (const row of records) {
       const values: Record<string, string | null> = {};
       header.forEach((name, i) => (values[name] = row[i] === '' ? null : row[i]!));
-      const problem = header.map((name) => (this.store.field(name) ? checkFieldValue(this.store.field(name)!, values[name]) : `Field '${name}' not found`)).find(Boolean);
+      const problem = header.map((name) => (this.store.field(name) ? valueProblem(this.store.field(name)!, values[name]) : `Field '${name}' not found`)).find(Boolean);
       const matches = this.store.findLeads(job.lookupField, values[job.lookupField]);
       if (problem || !partition || matches.length > 1) {
         job.failures.push([...row, problem ?? (partition ? 'Multiple leads match' : 'Invalid partition')]);

@@ -1,5 +1,5 @@
 import { fail, ok, param, type SandboxReply, type SandboxRequest } from '../http.js';
-import { checkFieldValue, type SandboxLead, type SandboxStore } from '../model.js';
+import { valueProblem, type SandboxLead, type SandboxStore } from '../model.js';
 
 const MAX_BATCH = 300;
 const MAX_LOOKUP_RESULTS = 1000;
@@ -65,7 +65,7 @@ function syncOne(store: SandboxStore, action: string, lookupField: string, parti
     const field = store.field(name);
     if (!field) return skipped('1006', `Field '${name}' not found`);
     if (!field.updateable && name !== lookupField) return skipped('1003', `Field '${name}' is not updateable`);
-    const problem = checkFieldValue(field, value);
+    const problem = valueProblem(field, value);
     if (problem) return skipped('1003', problem);
   }
   const key = record[lookupField];
