@@ -78,7 +78,7 @@ export class TokenProvider {
         throw new MarketoTransportError('POST /identity/oauth/token', 200, undefined, 'Marketo kept issuing already-expired access tokens');
       }
       this.logger.debug('Marketo issued an already-expired token; asking again', { munchkinId: target.munchkinId });
-      await this.sleep(backoffDelay(attempt, Math.max(this.options.retry.baseDelayMs, 0), this.options.retry.maxDelayMs));
+      await this.sleep(backoffDelay(attempt, this.options.retry.baseDelayMs, this.options.retry.maxDelayMs));
     }
   }
 

@@ -3,7 +3,7 @@ import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import axiosRetry, { isNetworkError } from 'axios-retry';
 import { inject, injectable } from 'inversify';
-import { MarketoTransportError } from '../errors.js';
+import { MarketoApiError, MarketoTransportError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { TOKENS } from '../tokens.js';
 import { backoffDelay } from './backoff.js';
@@ -91,7 +91,7 @@ export class AxiosTransport implements HttpTransport {
       });
       return { status: response.status, data: response.data as unknown, attempts: attemptsOf(response.config) };
     } catch (error) {
-      if (!(error instanceof AxiosError) && error instanceof Error && 'marketoCode' in error) throw error; // the limiter refused (607)
+      if (error instanceof MarketoApiError) throw error; // the limiter refused the call (607) before it was sent
       throw toTransportError(request.operation, error, attemptsOf(error instanceof AxiosError ? error.config : undefined));
     }
   }

@@ -18,15 +18,18 @@ export interface SandboxReply {
   contentType?: string;
 }
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+/** Marketo refuses REST bodies over 1 MB (413); bulk import takes files up to 10 MB. */
+const MAX_REST_BODY_BYTES = 1024 * 1024;
+const MAX_BULK_BODY_BYTES = 11 * 1024 * 1024;
 
 export async function readRequest(req: IncomingMessage): Promise<SandboxRequest | { tooLarge: true }> {
   const url = new URL(req.url ?? '/', 'http://sandbox.local');
+  const limit = url.pathname.startsWith('/bulk/') ? MAX_BULK_BODY_BYTES : MAX_REST_BODY_BYTES;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES * 11) return { tooLarge: true };
+    if (size > limit) return { tooLarge: true };
     chunks.push(chunk as Buffer);
   }
   const raw = Buffer.concat(chunks);

@@ -101,6 +101,14 @@ describe('Marketo sandbox', () => {
     expect(sandbox.stats).to.include({ rateLimited: 1, concurrencyLimited: 1, quotaExceeded: 1 });
   });
 
+  it('refuses REST bodies over 1 MB with HTTP 413, as Marketo does', async () => {
+    await open();
+    const { access_token } = await token();
+    const big = JSON.stringify({ action: 'createOnly', input: [{ email: 'big@example.com', company: 'x'.repeat(1_100_000) }] });
+    const refused = await call('/rest/v1/leads.json', { method: 'POST', token: access_token, headers: { 'content-type': 'application/json' }, body: big });
+    expect(refused.status).to.equal(413);
+  });
+
   it('injects faults by configuration: request-level codes, HTTP 5xx, dropped connections', async () => {
     await open({ faults: [{ path: '/partitions', code: '604' }, { path: '/partitions', httpStatus: 503 }, { path: '/partitions', drop: true }] });
     const { access_token } = await token();
