@@ -14,8 +14,6 @@ import { ACTIVATION_STATE_KIND, ActivationRegistry, type Activation, type Activa
 import { MappingValidator } from './mapping-validator.js';
 import { StaticListResolver } from './static-list-resolver.js';
 
-const DEFAULT_WORKSPACE = 'Default';
-
 /** The activate hook, and the export/restore of activations. */
 @injectable()
 export class Activator {
@@ -55,8 +53,8 @@ export class Activator {
     const lists: Record<string, ResolvedList> = {};
     if (syncsLists) {
       const toResolve = toVerify.filter((a) => !verified.lists.has(a.id));
-      const workspaceName = connection.instance.workspaces.find((w) => w.id === config.workspaceId)?.name ?? DEFAULT_WORKSPACE;
-      const found = await this.lists.findOrCreate(target, toResolve, { folderName: String(config.listFolder), workspaceName }, meter);
+      const placement = { folderName: String(config.listFolder), workspaceName: connection.workspaceName };
+      const found = await this.lists.findOrCreate(target, toResolve, placement, meter);
       for (const audience of audiences) lists[audience.id] = reused.get(audience.id) ?? verified.lists.get(audience.id) ?? found.get(audience.id)!;
     }
 

@@ -10,6 +10,7 @@ export interface Connection {
   target: MarketoTarget;
   instance: InstanceSnapshot;
   secretSettings: Record<string, unknown>;
+  workspaceName: string;
 }
 
 /** The live connections of this plugin instance. */

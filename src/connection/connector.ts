@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import { ConfigValidationError, InvalidRequestError } from '../errors.js';
-import { marketoTarget, MUNCHKIN_ID } from '../marketo/target.js';
+import { marketoTarget } from '../marketo/target.js';
 import type { ResolvedOptions } from '../options.js';
 import { TOKENS } from '../tokens.js';
 import type { ConnectRequest, ConnectResult, Credentials, DiscoverRequest, DiscoverResult } from '../types.js';
@@ -22,14 +22,8 @@ export class Connector {
 
   async discover(request: DiscoverRequest): Promise<DiscoverResult> {
     requireObject(request, 'discover');
-    const issues = this.validator.credentialIssues(request.credentials);
-    if (typeof request.munchkinId !== 'string' || !MUNCHKIN_ID.test(request.munchkinId)) {
-      issues.push({
-        code: 'INVALID_MUNCHKIN_ID',
-        path: 'munchkinId',
-        message: `"Munchkin ID" must look like 123-ABC-456 (three digits, three capital letters, three digits); got ${JSON.stringify(request.munchkinId)}.`,
-      });
-    }
+    const munchkinIssue = this.validator.munchkinIdIssue(request.munchkinId);
+    const issues = [...this.validator.credentialIssues(request.credentials), ...(munchkinIssue ? [munchkinIssue] : [])];
     if (issues.length > 0) throw new ConfigValidationError(issues);
     const target = marketoTarget(request.munchkinId, request.credentials as Credentials, this.options.marketoBaseUrl);
     const instance = await this.inspector.inspect(target);

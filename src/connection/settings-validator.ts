@@ -1,6 +1,8 @@
 import { inject, injectable } from 'inversify';
 import { ConfigValidationError, type ValidationIssue } from '../errors.js';
 import { issueCodeFor, SettingsSchema } from '../manifest/settings-schema.js';
+import { scalarProblem } from '../manifest/validate.js';
+import type { Workspace } from '../marketo/endpoints/workspaces.js';
 import type { DestinationManifest, FieldSpec } from '../manifest/types.js';
 import { marketoTarget, MUNCHKIN_ID, type MarketoTarget } from '../marketo/target.js';
 import type { ResolvedOptions } from '../options.js';
@@ -15,6 +17,8 @@ export interface ValidatedSettings {
   instance: InstanceSnapshot;
   /** Secret settings an extension may have added; kept apart from the config. */
   secretSettings: Record<string, unknown>;
+  /** The name of the configured workspace: Marketo's folder API addresses workspaces by name. */
+  workspaceName: string;
 }
 
 const DEFAULT_WORKSPACE = 'Default';
@@ -62,10 +66,23 @@ export class SettingsValidator {
     const instance = await this.inspector.inspect(target);
     issues.push(...this.instanceIssues(config, instance, new Set(issues.map((i) => i.path))));
     if (issues.length > 0) throw new ConfigValidationError(issues);
-    return { config: config as DestinationConfig, target, instance, secretSettings: checked.secrets };
+    const workspace = resolveWorkspace(config, instance);
+    return { config: config as DestinationConfig, target, instance, secretSettings: checked.secrets, workspaceName: workspace.name };
   }
 
-  /** Fills `workspaceId` and reports settings the instance does not know. */
+  /** The Munchkin id problem of a bare id (discover), worded as the manifest's field declares it. */
+  munchkinIdIssue(munchkinId: unknown): ValidationIssue | undefined {
+    const field = this.fields.get('munchkinId')!;
+    const problem = scalarProblem(field, munchkinId);
+    if (!problem && MUNCHKIN_ID.test(String(munchkinId))) return undefined;
+    return {
+      code: issueCodeFor(field, 'pattern'),
+      path: 'munchkinId',
+      message: `"${field.label}" has the wrong format (got ${JSON.stringify(munchkinId)}): it must look like ${field.placeholder ?? field.pattern}.`,
+    };
+  }
+
+  /** Reports settings the instance does not know. */
   private instanceIssues(config: Record<string, unknown>, instance: InstanceSnapshot, alreadyWrong: Set<string | undefined>): ValidationIssue[] {
     const issues: ValidationIssue[] = [];
     const { dedupeField, partition, workspaceId } = config;
@@ -87,18 +104,22 @@ export class SettingsValidator {
         message: `The lead partition "${partition}" does not exist in this instance. Existing partitions: ${instance.partitions.map((p) => p.name).join(', ')}.`,
       });
     }
-    if (typeof workspaceId === 'string') {
-      if (!alreadyWrong.has('workspaceId') && !instance.workspaces.some((w) => w.id === workspaceId)) {
-        issues.push({
-          code: issueCodeFor(this.fields.get('workspaceId'), 'instance'),
-          path: 'workspaceId',
-          message: `The workspace "${workspaceId}" does not exist in this instance. Workspaces: ${instance.workspaces.map((w) => `${w.name} (${w.id})`).join(', ')}.`,
-        });
-      }
-    } else {
-      const fallback = instance.workspaces.find((w) => w.name === DEFAULT_WORKSPACE) ?? instance.workspaces[0];
-      config.workspaceId = fallback?.id ?? DEFAULT_WORKSPACE;
+    if (typeof workspaceId === 'string' && !alreadyWrong.has('workspaceId') && !instance.workspaces.some((w) => w.id === workspaceId)) {
+      issues.push({
+        code: issueCodeFor(this.fields.get('workspaceId'), 'instance'),
+        path: 'workspaceId',
+        message: `The workspace "${workspaceId}" does not exist in this instance. Workspaces: ${instance.workspaces.map((w) => `${w.name} (${w.id})`).join(', ')}.`,
+      });
     }
     return issues;
   }
+}
+
+/** The configured workspace, or the Default one (its id written into the config) when none is set. */
+function resolveWorkspace(config: Record<string, unknown>, instance: InstanceSnapshot): Workspace {
+  const chosen = instance.workspaces.find((w) => w.id === config.workspaceId);
+  if (chosen) return chosen;
+  const fallback = instance.workspaces.find((w) => w.name === DEFAULT_WORKSPACE) ?? instance.workspaces[0] ?? { id: DEFAULT_WORKSPACE, name: DEFAULT_WORKSPACE };
+  config.workspaceId = fallback.id;
+  return fallback;
 }
