@@ -1,7 +1,7 @@
 import { createPlugin } from '../index.js';
 import type { SandboxLead } from '../sandbox/model.js';
 import { SANDBOX_CREDENTIALS, startSandbox, type RunningSandbox } from '../sandbox/server.js';
-import type { DeliveryReport, ProfileEvent, RecordResult } from '../types.js';
+import type { DeliverySummary, ProfileEvent, RecordResult } from '../types.js';
 import type { Output } from './io.js';
 
 export const DEMO_HELP = `Usage: marketo-destination demo
@@ -77,8 +77,8 @@ async function runUseCase(number: number, useCase: (typeof USE_CASES)[number], s
     if (list) io.out(`   list "${list.listName}" (#${list.listId}) ${list.created ? `created in folder "${String(settings.listFolder)}"` : 'reused'}`);
     else io.out('   no list: profile only never touches list membership');
     const report = await plugin.deliver({ activationId: activation.activationId, profiles: PROFILES });
-    for (const [i, result] of report.results.entries()) io.out(`   ${describe(PROFILES[i]!, result, before, sandbox, list?.listId)}`);
-    io.out(`   summary: ${summaryLine(report)}`);
+    for (const [i, result] of report.results.entries()) io.out(`   ${describeResult(PROFILES[i]!, result, before, sandbox, list?.listId)}`);
+    io.out(`   summary: ${summaryLine(report.summary)}`);
   } finally {
     await plugin.teardown();
   }
@@ -104,7 +104,7 @@ function snapshot(sandbox: RunningSandbox): Snapshot {
   };
 }
 
-function describe(profile: ProfileEvent, result: RecordResult, before: Snapshot, sandbox: RunningSandbox, listId: number | undefined): string {
+function describeResult(profile: ProfileEvent, result: RecordResult, before: Snapshot, sandbox: RunningSandbox, listId: number | undefined): string {
   const email = String(profile.identityMap!.Email![0]!.id).padEnd(26);
   if (result.outcome !== 'delivered') return `${email} ${result.outcome}: ${result.reason?.code} — ${result.reason?.message}`;
   const lead = sandbox.store.leads.get(result.leadId!)!;
@@ -125,7 +125,6 @@ function describe(profile: ProfileEvent, result: RecordResult, before: Snapshot,
   return `${email} ${parts.join('; ')}`;
 }
 
-export function summaryLine(report: DeliveryReport): string {
-  const s = report.summary;
+export function summaryLine(s: DeliverySummary): string {
   return `received ${s.received} · delivered ${s.delivered} · skipped ${s.skipped} · rejected ${s.rejected} · retryable ${s.retryable} · created ${s.created} · updated ${s.updated} · added ${s.addedToList} · removed ${s.removedFromList} · Marketo calls ${s.apiCalls}`;
 }

@@ -65,7 +65,7 @@ export async function runCommand(flags: RunFlags, io: Output, env: NodeJS.Proces
   const batchSize = positiveInt(flags['batch-size'], '--batch-size', plugin.manifest.batching.recommendedProfilesPerDelivery) || 1;
   const reportPath = flags.report ?? 'report.jsonl';
   const report = createWriteStream(reportPath);
-  const totals = { received: 0, delivered: 0, skipped: 0, rejected: 0, retryable: 0, created: 0, updated: 0, addedToList: 0, removedFromList: 0, skippedReasons: {} as Record<string, number>, apiCalls: 0 };
+  const totals = { received: 0, delivered: 0, skipped: 0, rejected: 0, retryable: 0, created: 0, updated: 0, addedToList: 0, removedFromList: 0, apiCalls: 0 };
   try {
     const { connectionId, config: normalised } = await plugin.connect({ credentials, config });
     const activation = await plugin.activate({ connectionId, audiences, mappings });
@@ -115,7 +115,7 @@ export async function runCommand(flags: RunFlags, io: Output, env: NodeJS.Proces
   }
   io.progress('');
   io.out(`Report: ${reportPath} (${totals.received} line(s))`);
-  io.out(`Summary: ${summaryLine({ activationId: '', results: [], summary: totals })}`);
+  io.out(`Summary: ${summaryLine(totals)}`);
   return totals.rejected > 0 || totals.retryable > 0 ? 1 : 0;
 }
 

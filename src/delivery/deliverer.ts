@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { ActivationRegistry } from '../activation/activations.js';
+import { ActivationRegistry, type Activation } from '../activation/activations.js';
 import { requireObject } from '../connection/connector.js';
 import { InvalidRequestError } from '../errors.js';
 import { CallMeter } from '../marketo/client.js';
@@ -45,11 +45,15 @@ export class Deliverer {
     if (!Array.isArray(request.profiles)) {
       throw new InvalidRequestError('MALFORMED_REQUEST', 'deliver(): "profiles" must be a list of profile events.');
     }
-    const run = this.run(activation.id, request.profiles);
+    const run = this.run(activation, request.profiles);
     const runs = this.inFlight.get(activation.id) ?? new Set();
     this.inFlight.set(activation.id, runs);
     runs.add(run);
-    void run.finally(() => runs.delete(run)).catch(() => undefined);
+    const settle = () => {
+      runs.delete(run);
+      if (runs.size === 0 && this.inFlight.get(activation.id) === runs) this.inFlight.delete(activation.id);
+    };
+    void run.then(settle, settle);
     return run;
   }
 
@@ -66,8 +70,8 @@ export class Deliverer {
     if (this.tornDown.size > TORN_DOWN_REMEMBERED) this.tornDown.delete(this.tornDown.values().next().value!);
   }
 
-  private async run(activationId: string, profiles: unknown[]): Promise<DeliveryReport> {
-    const activation = this.activations.get(activationId);
+  private async run(activation: Activation, profiles: unknown[]): Promise<DeliveryReport> {
+    const activationId = activation.id;
     const base = { activationId, connectionId: activation.connectionId };
     this.publisher.emit('run.started', { ...base, message: `Delivering ${profiles.length} profile(s) to Marketo`, received: profiles.length });
     const meter = new CallMeter();
