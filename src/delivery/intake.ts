@@ -1,10 +1,8 @@
 import type { ValidateFunction } from 'ajv';
-import { inject, injectable } from 'inversify';
+import { injectable } from 'inversify';
 import type { Activation } from '../activation/activations.js';
 import { createAjv } from '../manifest/ajv.js';
 import { readManifestFile } from '../manifest/files.js';
-import type { DestinationManifest } from '../manifest/types.js';
-import { TOKENS } from '../tokens.js';
 import type { MembershipStatus, ProfileEvent, RecordReason } from '../types.js';
 import { checkFieldValue } from './field-values.js';
 import { dedupeKey, readSource } from './profile-values.js';
@@ -41,18 +39,7 @@ export interface IntakeResult {
  */
 @injectable()
 export class ProfileIntake {
-  private readonly validateEvent: ValidateFunction<ProfileEvent>;
-  private readonly requiredForCreate: string[];
-
-  constructor(@inject(TOKENS.Manifest) manifest: DestinationManifest) {
-    this.validateEvent = createAjv().compile<ProfileEvent>(readManifestFile('profile-event.schema.json') as object);
-    this.requiredForCreate = [...new Set(manifest.mappings.required.flatMap((rule) => rule.targets))];
-  }
-
-  /** The fields a new lead must have (the dedupe field counts for itself). */
-  missingForCreate(fields: ReadonlyMap<string, FieldValue>, dedupeField: string): string[] {
-    return this.requiredForCreate.filter((field) => field !== dedupeField && !fields.has(field));
-  }
+  private readonly validateEvent: ValidateFunction<ProfileEvent> = createAjv().compile<ProfileEvent>(readManifestFile('profile-event.schema.json') as object);
 
   take(activation: Activation, profiles: unknown[]): IntakeResult {
     const accepted: IntakeRecord[] = [];

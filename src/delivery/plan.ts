@@ -1,4 +1,5 @@
-import type { DestinationConfig, MembershipStatus } from '../types.js';
+import type { DestinationManifest } from '../manifest/types.js';
+import type { DestinationConfig, MembershipStatus, RecordReason } from '../types.js';
 import type { FieldValue, IntakeRecord } from './intake.js';
 
 /** All the profiles of one delivery that share a dedupe value: one write, one membership decision. */
@@ -45,6 +46,38 @@ export function coalesce(records: IntakeRecord[]): LeadGroup[] {
 }
 
 /** A profile whose statuses are all `exited` left every audience: it is never created. */
-export function onlyExited(group: LeadGroup): boolean {
+function onlyExited(group: LeadGroup): boolean {
   return group.memberships.size > 0 && [...group.memberships.values()].every((status) => status === 'exited');
+}
+
+/** The fields a new lead must have, from the manifest's required-mapping rules. */
+export function fieldsRequiredToCreate(manifest: DestinationManifest): string[] {
+  return [...new Set(manifest.mappings.required.flatMap((rule) => rule.targets))];
+}
+
+export type WriteDecision =
+  | { kind: 'update' }
+  | { kind: 'create' }
+  | { kind: 'nothing' }
+  | { kind: 'skip'; reason: RecordReason }
+  | { kind: 'reject'; reason: RecordReason };
+
+/**
+ * What to write for one lead group once matching is known (SPEC §2.2): update a matched lead's
+ * fields, create an unmatched one where allowed and complete, or skip it.
+ */
+export function decideWrite(group: LeadGroup, matched: boolean, rules: SyncRules, config: DestinationConfig, requiredToCreate: string[]): WriteDecision {
+  if (matched) return rules.writesFields && group.fields.size > 0 ? { kind: 'update' } : { kind: 'nothing' };
+  if (!rules.mayCreate || (rules.syncsLists && onlyExited(group))) {
+    return {
+      kind: 'skip',
+      reason: { code: 'NO_MATCHING_LEAD', message: `No Marketo lead has ${config.dedupeField} = ${group.dedupeValue}, and this destination does not create leads for it.` },
+    };
+  }
+  // The dedupe field is always sent on a create, so it counts for itself.
+  const missing = requiredToCreate.filter((field) => field !== config.dedupeField && !group.fields.has(field));
+  if (missing.length > 0) {
+    return { kind: 'reject', reason: { code: 'MISSING_REQUIRED_FIELD', message: `A new Marketo lead needs a value for ${missing.join(', ')}; the profile has none.` } };
+  }
+  return { kind: 'create' };
 }

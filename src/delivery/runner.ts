@@ -13,8 +13,8 @@ import { KeyGate } from '../support/key-gate.js';
 import { TOKENS, type Clock } from '../tokens.js';
 import type { RecordReason } from '../types.js';
 import { failureFromError, failureFromRecord, type Failure } from './failures.js';
-import { ProfileIntake } from './intake.js';
-import { onlyExited, syncRules, type LeadGroup } from './plan.js';
+import type { DestinationManifest } from '../manifest/types.js';
+import { decideWrite, fieldsRequiredToCreate, syncRules, type LeadGroup } from './plan.js';
 
 /** What happened to one lead group during a delivery. */
 export interface GroupState {
@@ -41,15 +41,18 @@ const NOT_A_MEMBER = '1015';
 @injectable()
 export class DeliveryRunner {
   private readonly writeGate = new KeyGate();
+  private readonly requiredToCreate: string[];
 
   constructor(
     @inject(LeadMatcher) private readonly matcher: LeadMatcher,
     @inject(LeadsApi) private readonly leads: LeadsApi,
     @inject(ListMembershipApi) private readonly membership: ListMembershipApi,
-    @inject(ProfileIntake) private readonly intake: ProfileIntake,
+    @inject(TOKENS.Manifest) manifest: DestinationManifest,
     @inject(TOKENS.Options) private readonly options: ResolvedOptions,
     @inject(TOKENS.Clock) private readonly now: Clock,
-  ) {}
+  ) {
+    this.requiredToCreate = fieldsRequiredToCreate(manifest);
+  }
 
   async run(activation: Activation, groups: LeadGroup[], meter: CallMeter): Promise<GroupState[]> {
     const states: GroupState[] = groups.map((group) => ({ group, created: false, updated: false, actions: [] }));
@@ -60,21 +63,11 @@ export class DeliveryRunner {
     const creates: GroupState[] = [];
     for (const state of states) {
       if (state.failure) continue;
-      if (state.leadId !== undefined) {
-        if (rules.writesFields && state.group.fields.size > 0) updates.push(state);
-      } else if (rules.mayCreate && !(rules.syncsLists && onlyExited(state.group))) {
-        const missing = this.intake.missingForCreate(state.group.fields, activation.config.dedupeField);
-        if (missing.length > 0) {
-          state.failure = {
-            outcome: 'rejected',
-            reason: { code: 'MISSING_REQUIRED_FIELD', message: `A new Marketo lead needs a value for ${missing.join(', ')}; the profile has none.` },
-          };
-        } else {
-          creates.push(state);
-        }
-      } else {
-        state.skip = { code: 'NO_MATCHING_LEAD', message: `No Marketo lead has ${activation.config.dedupeField} = ${state.group.dedupeValue}, and this destination does not create leads for it.` };
-      }
+      const decision = decideWrite(state.group, state.leadId !== undefined, rules, activation.config, this.requiredToCreate);
+      if (decision.kind === 'update') updates.push(state);
+      else if (decision.kind === 'create') creates.push(state);
+      else if (decision.kind === 'skip') state.skip = decision.reason;
+      else if (decision.kind === 'reject') state.failure = { outcome: 'rejected', reason: decision.reason };
     }
     const release = await this.writeGate.acquire([...updates, ...creates].map((s) => `${activation.target.munchkinId}|${activation.config.dedupeField}|${s.group.key}`));
     try {
