@@ -2,7 +2,7 @@ import { inject, injectable } from 'inversify';
 import { MappingValidationError, MarketoApiError, type ValidationIssue } from '../errors.js';
 import type { CallMeter } from '../marketo/client.js';
 import { FolderApi, type FolderRef } from '../marketo/endpoints/folders.js';
-import { StaticListApi, type StaticList } from '../marketo/endpoints/static-lists.js';
+import { StaticListApi } from '../marketo/endpoints/static-lists.js';
 import type { MarketoTarget } from '../marketo/target.js';
 import { TOKENS } from '../tokens.js';
 import type { AudienceSpec, Logger, ResolvedList } from '../types.js';
@@ -108,4 +108,3 @@ export class StaticListResolver {
   }
 }
 
-export type { StaticList };

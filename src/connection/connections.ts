@@ -9,7 +9,6 @@ export interface Connection {
   config: DestinationConfig;
   target: MarketoTarget;
   instance: InstanceSnapshot;
-  secretSettings: Record<string, unknown>;
   workspaceName: string;
 }
 

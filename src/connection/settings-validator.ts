@@ -15,8 +15,6 @@ export interface ValidatedSettings {
   config: DestinationConfig;
   target: MarketoTarget;
   instance: InstanceSnapshot;
-  /** Secret settings an extension may have added; kept apart from the config. */
-  secretSettings: Record<string, unknown>;
   /** The name of the configured workspace: Marketo's folder API addresses workspaces by name. */
   workspaceName: string;
 }
@@ -67,7 +65,7 @@ export class SettingsValidator {
     issues.push(...this.instanceIssues(config, instance, new Set(issues.map((i) => i.path))));
     if (issues.length > 0) throw new ConfigValidationError(issues);
     const workspace = resolveWorkspace(config, instance);
-    return { config: config as DestinationConfig, target, instance, secretSettings: checked.secrets, workspaceName: workspace.name };
+    return { config: config as DestinationConfig, target, instance, workspaceName: workspace.name };
   }
 
   /** The Munchkin id problem of a bare id (discover), worded as the manifest's field declares it. */

@@ -71,10 +71,11 @@ export function deriveSettingsSchema(manifest: DestinationManifest): { schema: R
 
 export interface SettingsCheck {
   issues: ValidationIssue[];
-  /** The settings with defaults applied and secret settings removed (only meaningful without issues). */
+  /**
+   * The settings with defaults applied (only meaningful without issues). Settings the manifest
+   * marks secret (an extension may add some) are validated but never kept.
+   */
   config: Record<string, unknown>;
-  /** Values of settings the manifest marks secret (an extension may add some). */
-  secrets: Record<string, unknown>;
 }
 
 /** Validates tenant settings against the schema derived from one manifest (compiled once). */
@@ -92,19 +93,17 @@ export class SettingsSchema {
 
   check(input: unknown): SettingsCheck {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-      return { issues: [{ code: 'INVALID_SETTING_VALUE', message: 'The settings must be a JSON object.' }], config: {}, secrets: {} };
+      return { issues: [{ code: 'INVALID_SETTING_VALUE', message: 'The settings must be a JSON object.' }], config: {} };
     }
     const values = input as Record<string, unknown>;
     const issues = this.validate(values) ? [] : this.toIssues(this.validate.errors ?? [], values);
     const config: Record<string, unknown> = {};
-    const secrets: Record<string, unknown> = {};
     for (const field of this.manifest.settings) {
       const visible = !field.visibleWhen || conditionHolds(field.visibleWhen, values);
       const value = Object.hasOwn(values, field.name) ? values[field.name] : visible ? field.default : undefined;
-      if (value === undefined) continue;
-      (field.secret ? secrets : config)[field.name] = value;
+      if (value !== undefined && !field.secret) config[field.name] = value;
     }
-    return { issues, config, secrets };
+    return { issues, config };
   }
 
   private toIssues(errors: ErrorObject[], values: Record<string, unknown>): ValidationIssue[] {
