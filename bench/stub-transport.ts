@@ -38,5 +38,5 @@ function envelope(result: unknown[]) {
 }
 
 function reply(data: unknown): HttpResponse {
-  return { status: 200, data, attempts: 1 };
+  return { status: 200, data };
 }

@@ -23,11 +23,14 @@ import { LeadMatcher } from './matching/lead-matcher.js';
 import { WorkspaceApi } from './marketo/endpoints/workspaces.js';
 import { TokenProvider } from './marketo/token-provider.js';
 import { AxiosTransport } from './marketo/transport.js';
+import { RetryPolicy } from './marketo/retry-policy.js';
+import { createSharedState } from './state/create-shared-state.js';
 import type { ResolvedOptions } from './options.js';
 import { Lifecycle } from './plugin.js';
 import { EventPublisher } from './support/event-publisher.js';
 import { RedactingLogger, SecretRedactor } from './support/redaction.js';
 import { TOKENS } from './tokens.js';
+import type { Logger } from './types.js';
 
 /** Host options, the manifest, the clock, logging and alerts. */
 function coreModule(options: ResolvedOptions, manifest: DestinationManifest): ContainerModule {
@@ -37,10 +40,19 @@ function coreModule(options: ResolvedOptions, manifest: DestinationManifest): Co
     bind(SettingsSchema).toConstantValue(new SettingsSchema(manifest));
     bind(TOKENS.Clock).toConstantValue(options.now);
     bind(TOKENS.Sleep).toConstantValue(options.sleep);
-    bind(TOKENS.Events).toConstantValue(new DestinationEvents());
     bind(SecretRedactor).toSelf().inSingletonScope();
     bind(TOKENS.Logger).to(RedactingLogger).inSingletonScope();
+    bind(TOKENS.Events)
+      .toDynamicValue((context) => {
+        const logger = context.get<Logger>(TOKENS.Logger);
+        return new DestinationEvents((event, error) => logger.error(`A listener of "${event}" failed; the plugin carries on`, { error }));
+      })
+      .inSingletonScope();
     bind(EventPublisher).toSelf().inSingletonScope();
+    // One owner of everything shared with other plugin instances: process memory, or Redis.
+    bind(TOKENS.SharedState)
+      .toDynamicValue((context) => createSharedState(options, context.get<Logger>(TOKENS.Logger)))
+      .inSingletonScope();
   });
 }
 
@@ -48,6 +60,7 @@ function coreModule(options: ResolvedOptions, manifest: DestinationManifest): Co
 const marketoModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Transport).to(AxiosTransport).inSingletonScope();
   bind(TokenProvider).toSelf().inSingletonScope();
+  bind(RetryPolicy).toSelf().inSingletonScope();
   bind(MarketoClient).toSelf().inSingletonScope();
   bind(LeadSchemaApi).toSelf().inSingletonScope();
   bind(FolderApi).toSelf().inSingletonScope();

@@ -97,22 +97,25 @@ export class MarketoApiError extends DestinationError {
     readonly operation: string,
     /** True when the plugin answered for Marketo without calling it (the quota is known to be gone). */
     readonly local = false,
+    /** Marketo's id of the request, for its support. */
+    readonly requestId?: string,
   ) {
-    super(local ? `${marketoMessage} (${marketoCode}, not sent to Marketo)` : `Marketo refused ${operation}: ${marketoCode} ${marketoMessage}`);
+    super(
+      local
+        ? `${marketoMessage} (${marketoCode}, not sent to Marketo)`
+        : `Marketo refused ${operation}: ${marketoCode} ${marketoMessage}${requestId ? ` (requestId ${requestId})` : ''}`,
+    );
   }
 }
 
 /**
  * Marketo could not be reached or answered with an HTTP error status. Built from the method,
  * the path (never the query string) and the status only: an axios error carries the request
- * headers and URL, which hold the token or credentials, so it is never rethrown as is.
+ * headers and URL, which hold the token or credentials, so it is never rethrown as is; nor is
+ * the response body kept (the identity service may echo what it was sent).
  */
 export class MarketoTransportError extends DestinationError {
   readonly code = 'MARKETO_UNAVAILABLE';
-  /** The response body, when Marketo answered with an HTTP error status (no request data). */
-  responseData: unknown;
-  /** HTTP attempts made, network retries included. */
-  attempts = 1;
   constructor(
     readonly operation: string,
     readonly httpStatus: number | undefined,
@@ -120,5 +123,18 @@ export class MarketoTransportError extends DestinationError {
     detail: string,
   ) {
     super(`Marketo could not be reached for ${operation}: ${detail}`);
+  }
+}
+
+/**
+ * The shared state of cluster mode (Redis) did not answer: nothing was sent to Marketo without
+ * the budget's and the write lock's consent. `deliver` reports the records `retryable` with
+ * `STATE_UNAVAILABLE` instead; the other hooks reject with this error. Calls work again as
+ * soon as Redis answers, without a restart.
+ */
+export class StateUnavailableError extends DestinationError {
+  readonly code = 'STATE_UNAVAILABLE';
+  constructor(detail: string) {
+    super(`The shared state (Redis) is unavailable: ${detail}. Nothing was sent to Marketo; try again once Redis answers.`);
   }
 }

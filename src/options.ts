@@ -1,3 +1,4 @@
+import { processLocalState, type LocalState } from './state/local/local-state.js';
 import type { Logger, PluginOptions } from './types.js';
 
 /** Host options with every default filled in; the shape services receive from the container. */
@@ -17,6 +18,8 @@ export interface ResolvedOptions {
   logger: Logger;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
+  redis: { url: string; keyPrefix: string; lockTtlMs: number } | undefined;
+  localState: LocalState;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -51,6 +54,12 @@ export function resolveOptions(options: PluginOptions = {}): ResolvedOptions {
     logger: options.logger ?? silentLogger,
     now: options.now ?? Date.now,
     sleep: options.sleep ?? realSleep,
+    redis: options.redis && {
+      url: options.redis.url,
+      keyPrefix: options.redis.keyPrefix ?? 'mktdest:',
+      lockTtlMs: options.redis.lockTtlMs ?? 30_000,
+    },
+    localState: options.localState ?? processLocalState(),
   };
   checkOptions(resolved);
   return resolved;
@@ -79,6 +88,19 @@ function checkOptions(o: ResolvedOptions): void {
   }
   for (const [name, value] of [['retry.baseDelayMs', o.retry.baseDelayMs], ['retry.maxDelayMs', o.retry.maxDelayMs]] as const) {
     if (!Number.isFinite(value) || value < 0) throw new TypeError(`PluginOptions.${name} must be a number ≥ 0`);
+  }
+  if (o.redis) {
+    let url: URL | undefined;
+    try {
+      url = new URL(o.redis.url);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
+      throw new TypeError('PluginOptions.redis.url must be a redis:// or rediss:// URL');
+    }
+    if (!Number.isInteger(o.redis.lockTtlMs) || o.redis.lockTtlMs < 1000) throw new TypeError('PluginOptions.redis.lockTtlMs must be an integer ≥ 1000');
+    if (typeof o.redis.keyPrefix !== 'string') throw new TypeError('PluginOptions.redis.keyPrefix must be a string');
   }
   if (o.marketoBaseUrl !== undefined) {
     let url: URL;

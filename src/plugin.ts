@@ -6,7 +6,7 @@ import { Deliverer } from './delivery/deliverer.js';
 import { Connector, requireObject } from './connection/connector.js';
 import { AuthenticationError, PermissionError } from './errors.js';
 import type { HttpTransport } from './marketo/transport.js';
-import { TokenProvider } from './marketo/token-provider.js';
+import type { SharedState } from './state/shared-state.js';
 import { EventPublisher } from './support/event-publisher.js';
 import { SecretRedactor } from './support/redaction.js';
 import { TOKENS } from './tokens.js';
@@ -37,7 +37,7 @@ export class Lifecycle {
     @inject(Deliverer) private readonly deliverer: Deliverer,
     @inject(ConnectionRegistry) private readonly connections: ConnectionRegistry,
     @inject(ActivationRegistry) private readonly activations: ActivationRegistry,
-    @inject(TokenProvider) private readonly tokens: TokenProvider,
+    @inject(TOKENS.SharedState) private readonly state: SharedState,
     @inject(TOKENS.Transport) private readonly transport: HttpTransport,
     @inject(EventPublisher) private readonly publisher: EventPublisher,
     @inject(SecretRedactor) private readonly redactor: SecretRedactor,
@@ -89,8 +89,8 @@ export class Lifecycle {
     if (request.connectionId === undefined && request.activationId === undefined) {
       await this.endActivations(this.activations.ids());
       for (const id of this.connections.ids()) this.connections.remove(id);
-      this.tokens.clear();
       this.transport.close();
+      await this.state.close();
     }
   }
 

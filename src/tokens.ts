@@ -10,6 +10,7 @@ export const TOKENS = {
   Manifest: Symbol.for('marketo-destination/Manifest'),
   Transport: Symbol.for('marketo-destination/Transport'),
   Sleep: Symbol.for('marketo-destination/Sleep'),
+  SharedState: Symbol.for('marketo-destination/SharedState'),
 } as const;
 
 /** Milliseconds since the epoch; injected so tests control time. */

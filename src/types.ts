@@ -1,4 +1,5 @@
 /** Public types of the host contract (SPEC §3). Names are pinned: hosts compile against them. */
+import type { LocalState } from './state/local/local-state.js';
 
 export type SyncType = 'audience_and_profile' | 'profile_only' | 'audience_only';
 export type PersonAction = 'update_and_create' | 'update_only';
@@ -34,8 +35,26 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
+/** Cluster mode (SPEC §8.1): what every process on the same Redis and key prefix shares. */
+export interface RedisOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://…` for TLS. */
+  url: string;
+  /** Prefix of every key the plugin writes (default `mktdest:`). */
+  keyPrefix?: string;
+  /** Lifetime of call slots and write locks a dead worker leaves behind (default 30 000 ms); live workers renew theirs. */
+  lockTtlMs?: number;
+}
+
 /** Host-level options; never taken from a tenant's settings. */
 export interface PluginOptions {
+  /** Share budget, tokens and locks with every process on this Redis; default: in process memory. */
+  redis?: RedisOptions;
+  /**
+   * Embedded mode only: the in-memory state this plugin shares, by default the process-wide
+   * one (every plugin of the process shares one budget per Marketo instance). Pass
+   * `createLocalState()` to isolate a plugin, as tests do.
+   */
+  localState?: LocalState;
   marketoBaseUrl?: string;
   limits?: PluginLimits;
   retry?: RetryOptions;
@@ -163,7 +182,8 @@ export type ReasonCode =
   | 'RATE_LIMITED'
   | 'QUOTA_EXHAUSTED'
   | 'MARKETO_UNAVAILABLE'
-  | 'PERMISSION_DENIED';
+  | 'PERMISSION_DENIED'
+  | 'STATE_UNAVAILABLE';
 
 export interface RecordReason {
   code: ReasonCode;

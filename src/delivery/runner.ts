@@ -9,7 +9,7 @@ import { ListMembershipApi } from '../marketo/endpoints/list-membership.js';
 import { LeadMatcher } from '../matching/lead-matcher.js';
 import type { ResolvedOptions } from '../options.js';
 import { chunk, mapConcurrently } from '../support/concurrency.js';
-import { KeyGate } from '../support/key-gate.js';
+import type { SharedState, WriteLease } from '../state/shared-state.js';
 import { TOKENS, type Clock } from '../tokens.js';
 import type { RecordReason } from '../types.js';
 import { failureFromError, failureFromRecord, type Failure } from './failures.js';
@@ -40,7 +40,6 @@ const NOT_A_MEMBER = '1015';
  */
 @injectable()
 export class DeliveryRunner {
-  private readonly writeGate = new KeyGate();
   private readonly requiredToCreate: string[];
 
   constructor(
@@ -50,6 +49,7 @@ export class DeliveryRunner {
     @inject(TOKENS.Manifest) manifest: DestinationManifest,
     @inject(TOKENS.Options) private readonly options: ResolvedOptions,
     @inject(TOKENS.Clock) private readonly now: Clock,
+    @inject(TOKENS.SharedState) private readonly state: SharedState,
   ) {
     this.requiredToCreate = fieldsRequiredToCreate(manifest);
   }
@@ -69,14 +69,24 @@ export class DeliveryRunner {
       else if (decision.kind === 'skip') state.skip = decision.reason;
       else if (decision.kind === 'reject') state.failure = { outcome: 'rejected', reason: decision.reason };
     }
-    const release = await this.writeGate.acquire([...updates, ...creates].map((s) => `${activation.target.munchkinId}|${activation.config.dedupeField}|${s.group.key}`));
+    const lease = await this.lockAll([...updates, ...creates].map((s) => `${activation.target.instanceKey}|${activation.config.dedupeField}|${s.group.key}`));
     try {
       await Promise.all([this.update(activation, updates, meter), this.create(activation, creates, meter)]);
     } finally {
-      release();
+      await lease.release();
     }
     if (rules.syncsLists) await this.syncLists(activation, states, meter);
     return states;
+  }
+
+  /** All keys at once or none: never holds some while waiting for others. */
+  private async lockAll(keys: string[]): Promise<WriteLease> {
+    for (;;) {
+      const { lease, busy } = await this.state.writeLocks.tryAcquire(keys);
+      if (busy.length === 0) return lease;
+      await lease.release();
+      await this.state.writeLocks.waitForRelease(busy, 30_000);
+    }
   }
 
   private get batchSize(): number {

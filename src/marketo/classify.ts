@@ -5,7 +5,7 @@ import { MarketoApiError, MarketoTransportError } from '../errors.js';
  * - `retry`: transient; back off and try again within the attempt budget.
  * - `throttled`: the instance's rate or concurrency limit (606/615); back off and slow down.
  * - `refreshToken`: the access token is invalid or expired (601/602); fetch a new one, once.
- * - `split`: Marketo timed out on the batch (604); retry it in smaller pieces.
+ * - `split`: Marketo timed out on the batch (604) or refused its size (HTTP 413); send it in smaller pieces.
  * - `quota`: the daily quota is used up (607); nothing works until it resets.
  * - `permission`: access denied (603).
  * - `fail`: permanent; retrying cannot help.
@@ -37,7 +37,17 @@ export function classifyFailure(error: unknown): FailureKind {
     // No status: connection reset or timeout. 5xx: Marketo or a proxy in trouble. Both pass.
     if (error.httpStatus === undefined || error.httpStatus >= 500) return 'retry';
     if (error.httpStatus === 429) return 'throttled';
+    if (error.httpStatus === 413) return 'split';
     return 'fail';
   }
   return 'fail';
+}
+
+/** Answers Marketo does not count against the rate window or the daily quota (recorded responses). */
+const NOT_COUNTED = new Set(['601', '602', '604', '605', '608', '611']);
+
+/** Whether a failed call still counts in Marketo's window and daily quota. */
+export function countedByMarketo(error: unknown): boolean {
+  if (error instanceof MarketoApiError) return !error.local && !NOT_COUNTED.has(error.marketoCode);
+  return true;
 }

@@ -1,18 +1,18 @@
 import { inject, injectable } from 'inversify';
 import { MarketoApiError, MarketoTransportError, PermissionError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
-import { TOKENS, type Clock, type Sleep } from '../tokens.js';
-import type { Logger } from '../types.js';
-import { backoffDelay } from './backoff.js';
-import { classifyFailure } from './classify.js';
-import { decodeEnvelope, type Envelope } from './envelope.js';
-import type { MarketoTarget } from './target.js';
-import { InstanceLimiter, limiterFor } from './limiter.js';
-import { TokenProvider } from './token-provider.js';
+import type { CallLease, InstanceBudget, SharedState } from '../state/shared-state.js';
 import { EventPublisher } from '../support/event-publisher.js';
+import { resumeAfterQuotaExhausted } from '../support/quota-clock.js';
+import { TOKENS, type Clock } from '../tokens.js';
+import { classifyFailure, countedByMarketo } from './classify.js';
+import { decodeEnvelope, type Envelope } from './envelope.js';
+import { RetryPolicy } from './retry-policy.js';
+import type { MarketoTarget } from './target.js';
+import { TokenProvider } from './token-provider.js';
 import type { HttpMethod, HttpTransport } from './transport.js';
 
-/** Counts the HTTP calls a unit of work made (token calls excluded), for `summary.apiCalls`. */
+/** Counts the HTTP calls a unit of work sent to Marketo (token calls excluded), for `summary.apiCalls`. */
 export class CallMeter {
   calls = 0;
 }
@@ -24,40 +24,38 @@ export interface MarketoRequest {
   query?: Record<string, string | number>;
   form?: Record<string, string>;
   json?: unknown;
+  multipart?: () => FormData;
   /** Which of Marketo's documented timeouts applies (default: the 30 s one). */
   timeout?: 'syncLeads' | 'lookup';
+  responseType?: 'json' | 'text';
   meter?: CallMeter;
+  /**
+   * Called once, when the first attempt has its budget slot and is about to be sent: a call
+   * shared across deliveries stops taking records then (the request is read after it).
+   */
+  beforeFirstSend?: () => void;
 }
 
 /**
- * Every Marketo call goes through here: token → transport → envelope, with the one retry
- * loop for Marketo's answers. Network failures and HTTP 5xx are retried inside the transport
- * (axios-retry) from the same attempt budget, so `retry.maxAttempts` bounds every attempt.
+ * Every Marketo call goes through here, in this order: the retry policy (the one loop) →
+ * a slot of the instance's budget → the access token → the transport → the envelope.
  */
 @injectable()
 export class MarketoClient {
-  private readonly limiters = new Map<string, InstanceLimiter>();
-
   constructor(
     @inject(TOKENS.Transport) private readonly transport: HttpTransport,
     @inject(TokenProvider) private readonly tokens: TokenProvider,
+    @inject(RetryPolicy) private readonly retry: RetryPolicy,
+    @inject(TOKENS.SharedState) private readonly state: SharedState,
     @inject(TOKENS.Options) private readonly options: ResolvedOptions,
     @inject(TOKENS.Clock) private readonly now: Clock,
-    @inject(TOKENS.Sleep) private readonly sleep: Sleep,
-    @inject(TOKENS.Logger) private readonly logger: Logger,
     @inject(EventPublisher) private readonly publisher: EventPublisher,
   ) {}
 
-  /** The process-wide budget of the target's instance. */
-  limiter(target: MarketoTarget): InstanceLimiter {
-    const key = `${target.baseUrl}|${target.munchkinId}`;
-    let limiter = this.limiters.get(key);
-    if (!limiter) {
-      const { callsPerWindow, windowMs, maxConcurrent, dailyQuota } = this.options.limits;
-      limiter = limiterFor(target.munchkinId, target.baseUrl, { callsPerWindow, windowMs, maxConcurrent, dailyQuota }, this.now, this.sleep);
-      this.limiters.set(key, limiter);
-    }
-    return limiter;
+  /** The budget of the target's instance, shared by every caller of that instance. */
+  budget(target: MarketoTarget): InstanceBudget {
+    const { callsPerWindow, windowMs, maxConcurrent, dailyQuota } = this.options.limits;
+    return this.state.budget(target.instanceKey, { callsPerWindow, windowMs, maxConcurrent, dailyQuota });
   }
 
   /** A call answered with Marketo's standard envelope. */
@@ -65,7 +63,7 @@ export class MarketoClient {
     return this.execute(target, request, (data, operation) => decodeEnvelope<T>(data, operation));
   }
 
-  /** A call whose answer is not enveloped (the User Management API answers with a bare array). */
+  /** A call whose answer is not enveloped (User Management's bare array, bulk import's CSV files). */
   callBare(target: MarketoTarget, request: MarketoRequest): Promise<unknown> {
     return this.execute(target, request, (data, operation) => {
       if (data && typeof data === 'object' && !Array.isArray(data) && 'success' in data) decodeEnvelope(data, operation);
@@ -73,48 +71,82 @@ export class MarketoClient {
     });
   }
 
-  private async execute<R>(target: MarketoTarget, request: MarketoRequest, decode: (data: unknown, operation: string) => R): Promise<R> {
+  private execute<R>(target: MarketoTarget, request: MarketoRequest, decode: (data: unknown, operation: string) => R): Promise<R> {
     const operation = `${request.method} ${request.path}`;
-    const { maxAttempts, baseDelayMs, maxDelayMs } = this.options.retry;
-    let attempts = 0;
-    let tokenRefreshed = false;
-    for (;;) {
-      const token = await this.tokens.accessToken(target);
-      try {
-        const response = await this.send(target, request, token, operation, maxAttempts - attempts - 1, (n) => (attempts += n));
-        return decode(response, operation);
-      } catch (error) {
-        const kind = classifyFailure(error);
-        if (kind === 'refreshToken' && !tokenRefreshed) {
-          tokenRefreshed = true;
-          this.tokens.invalidate(target, token);
-          continue;
-        }
-        if (kind === 'permission') {
-          throw new PermissionError(undefined, error instanceof MarketoApiError ? error.marketoMessage : undefined);
-        }
-        if (kind === 'quota') {
-          this.quotaExhausted(target, error);
-          throw error;
-        }
-        if (kind === 'throttled') this.throttled(target, error, attempts);
-        // Network errors and 5xx already used their share of attempts inside the transport.
-        const transportRetried = error instanceof MarketoTransportError;
-        if ((kind === 'retry' || kind === 'throttled') && !transportRetried && attempts < maxAttempts) {
-          const delay = backoffDelay(attempts, baseDelayMs, maxDelayMs);
-          this.logger.debug('Marketo call failed transiently; retrying', { operation, code: codeOf(error), attempts, delayMs: delay });
-          await this.sleep(delay);
-          continue;
-        }
-        throw error;
-      }
+    const budget = this.budget(target);
+    return this.retry.run(
+      { instanceKey: target.instanceKey, operation, pauseInstance: (pauseMs, error) => this.throttled(target, budget, pauseMs, error) },
+      (attemptNumber) => this.attempt(target, request, budget, operation, attemptNumber, decode),
+    );
+  }
+
+  /** One attempt: a budget slot, the token, one HTTP request, its envelope. */
+  private async attempt<R>(
+    target: MarketoTarget,
+    request: MarketoRequest,
+    budget: InstanceBudget,
+    operation: string,
+    attemptNumber: number,
+    decode: (data: unknown, operation: string) => R,
+  ): Promise<R> {
+    const lease: CallLease = await budget.acquire();
+    let sent = false;
+    let token: string | undefined;
+    let failure: unknown;
+    const startedAt = this.now();
+    let status: number | undefined;
+    let requestId: string | undefined;
+    try {
+      token = await this.tokens.accessToken(target);
+      if (attemptNumber === 1) request.beforeFirstSend?.();
+      sent = true;
+      if (request.meter) request.meter.calls++;
+      const response = await this.transport.send({
+        method: request.method,
+        url: `${target.baseUrl}${request.path}`,
+        ...(request.query && { query: request.query }),
+        ...(request.form && { form: request.form }),
+        ...(request.json !== undefined && { json: request.json }),
+        ...(request.multipart && { multipart: request.multipart() }),
+        ...(request.responseType && { responseType: request.responseType }),
+        headers: { Authorization: `Bearer ${token}` },
+        timeoutMs: this.options.timeouts[request.timeout ?? 'default'],
+        operation,
+      });
+      status = response.status;
+      requestId = requestIdOf(response.data);
+      return decode(response.data, operation);
+    } catch (error) {
+      failure = error;
+      throw await this.react(target, budget, error, token);
+    } finally {
+      lease.release(sent && countedByMarketo(failure));
+      if (sent) this.report(target, operation, attemptNumber, startedAt, status, requestId, failure);
     }
   }
 
-  /** Another caller of the instance spent the budget: everyone slows down, the host is told. */
-  private throttled(target: MarketoTarget, error: unknown, attempts: number): void {
-    const pauseMs = backoffDelay(attempts + 1, Math.max(this.options.retry.baseDelayMs, 1000), this.options.limits.windowMs);
-    this.limiter(target).throttled(pauseMs);
+  /** What a failed attempt means for the instance (token, pause, quota) and for the caller. */
+  private async react(target: MarketoTarget, budget: InstanceBudget, error: unknown, token: string | undefined): Promise<unknown> {
+    const kind = classifyFailure(error);
+    if (kind === 'refreshToken' && token !== undefined) await this.tokens.invalidate(target, token);
+    if (kind === 'permission') return new PermissionError(undefined, error instanceof MarketoApiError ? error.marketoMessage : undefined);
+    if (kind === 'quota' && error instanceof MarketoApiError && !error.local) {
+      // A 607 the budget raised itself was announced when Marketo first said it.
+      const resetsAt = resumeAfterQuotaExhausted(this.now());
+      await budget.stopUntil(resetsAt);
+      this.publisher.emit('quota.exhausted', {
+        message: `The daily API quota of Marketo instance ${target.munchkinId} is used up; calls resume at ${new Date(resetsAt).toISOString()} (midnight US Central)`,
+        munchkinId: target.munchkinId,
+        resetsAt: new Date(resetsAt).toISOString(),
+        retryAfterMs: resetsAt - this.now(),
+      });
+    }
+    return error;
+  }
+
+  /** Another caller of the instance spent the budget: everyone pauses, the host is told. */
+  private async throttled(target: MarketoTarget, budget: InstanceBudget, pauseMs: number, error: unknown): Promise<void> {
+    await budget.pause(pauseMs);
     this.publisher.emit('rate.limited', {
       message: `Marketo instance ${target.munchkinId} is rate limited (${codeOf(error)}); calls pause for ${pauseMs} ms`,
       munchkinId: target.munchkinId,
@@ -123,49 +155,32 @@ export class MarketoClient {
     });
   }
 
-  private quotaExhausted(target: MarketoTarget, error: unknown): void {
-    // A 607 the limiter raised itself was announced when Marketo first said it.
-    if (error instanceof MarketoApiError && error.local) return;
-    const resetsAt = this.limiter(target).quotaExhausted();
-    this.publisher.emit('quota.exhausted', {
-      message: `The daily API quota of Marketo instance ${target.munchkinId} is used up; calls resume at ${new Date(resetsAt).toISOString()} (midnight US Central)`,
+  /** The per-call metrics event for hosts' monitoring (only built when someone listens). */
+  private report(target: MarketoTarget, operation: string, attempt: number, startedAt: number, status: number | undefined, requestId: string | undefined, failure: unknown): void {
+    if (!this.publisher.hasListeners('marketo.call')) return;
+    const durationMs = this.now() - startedAt;
+    const httpStatus = status ?? (failure instanceof MarketoTransportError ? failure.httpStatus : undefined);
+    const marketoCode = failure instanceof MarketoApiError ? failure.marketoCode : undefined;
+    const id = requestId ?? (failure instanceof MarketoApiError ? failure.requestId : undefined);
+    const outcome = failure === undefined ? 'ok' : 'failed';
+    this.publisher.emit('marketo.call', {
+      message: `${operation} ${outcome}${marketoCode ? ` (${marketoCode})` : ''} in ${durationMs} ms`,
       munchkinId: target.munchkinId,
-      resetsAt: new Date(resetsAt).toISOString(),
-      retryAfterMs: resetsAt - this.now(),
+      operation,
+      attempt,
+      durationMs,
+      outcome,
+      ...(httpStatus !== undefined && { httpStatus }),
+      ...(marketoCode !== undefined && { marketoCode }),
+      ...(failure instanceof MarketoTransportError && failure.networkCode !== undefined && { networkCode: failure.networkCode }),
+      ...(id !== undefined && { requestId: id }),
     });
   }
+}
 
-  private async send(
-    target: MarketoTarget,
-    request: MarketoRequest,
-    token: string,
-    operation: string,
-    networkRetries: number,
-    countAttempts: (n: number) => void,
-  ): Promise<unknown> {
-    try {
-      const response = await this.transport.send({
-        method: request.method,
-        url: `${target.baseUrl}${request.path}`,
-        ...(request.query && { query: request.query }),
-        ...(request.form && { form: request.form }),
-        ...(request.json !== undefined && { json: request.json }),
-        headers: { Authorization: `Bearer ${token}` },
-        timeoutMs: this.options.timeouts[request.timeout ?? 'default'],
-        networkRetries: Math.max(0, networkRetries),
-        operation,
-        slots: this.limiter(target),
-      });
-      countAttempts(response.attempts);
-      if (request.meter) request.meter.calls += response.attempts;
-      return response.data;
-    } catch (error) {
-      const made = error instanceof MarketoApiError && error.local ? 0 : error instanceof MarketoTransportError ? error.attempts : 1;
-      countAttempts(made);
-      if (request.meter) request.meter.calls += made;
-      throw error;
-    }
-  }
+function requestIdOf(data: unknown): string | undefined {
+  const id = data && typeof data === 'object' ? (data as { requestId?: unknown }).requestId : undefined;
+  return typeof id === 'string' ? id : undefined;
 }
 
 function codeOf(error: unknown): string | undefined {

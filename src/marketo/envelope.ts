@@ -34,7 +34,8 @@ export function decodeEnvelope<T>(data: unknown, operation: string): Envelope<T>
   const body = data as Record<string, unknown>;
   if (body.success === false) {
     const first = Array.isArray(body.errors) ? (body.errors[0] as Partial<MarketoError> | undefined) : undefined;
-    throw new MarketoApiError(String(first?.code ?? 'unknown'), String(first?.message ?? 'no message'), operation);
+    const requestId = typeof body.requestId === 'string' ? body.requestId : undefined;
+    throw new MarketoApiError(String(first?.code ?? 'unknown'), String(first?.message ?? 'no message'), operation, false, requestId);
   }
   if (body.success !== true) {
     throw new MarketoTransportError(operation, 200, undefined, 'Marketo answered without a success flag');

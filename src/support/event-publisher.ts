@@ -16,6 +16,10 @@ export class EventPublisher {
     @inject(TOKENS.Logger) private readonly logger: Logger,
   ) {}
 
+  hasListeners(name: DestinationEventName): boolean {
+    return this.events.listenerCount(name) > 0;
+  }
+
   emit<K extends DestinationEventName>(name: K, payload: DestinationEventMap[K][0]): void {
     try {
       (this.events.emit as (event: K, arg: DestinationEventMap[K][0]) => boolean)(name, this.redactor.redact(payload));

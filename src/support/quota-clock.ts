@@ -29,3 +29,24 @@ export function nextQuotaReset(now: number): number {
   reset = nextMidnightWall - chicagoOffset(reset);
   return reset;
 }
+
+const HOUR_MS = 3_600_000;
+
+/** The last midnight in Chicago at or before `now`. */
+function lastChicagoMidnight(now: number): number {
+  return nextQuotaReset(nextQuotaReset(now) - 26 * HOUR_MS);
+}
+
+/**
+ * When to call again after Marketo answered `607` at `now`. Marketo documents the reset as
+ * "12:00 AM CST"; SPEC §7 says midnight US Central (`America/Chicago`). The two agree in winter,
+ * but in summer a fixed-CST reset comes one hour after Chicago's midnight (01:00 CDT). So the
+ * limiter resumes at Chicago's midnight, and a 607 in the hour after it (summer only) means
+ * "not reset yet": the next probe is at 01:00 CDT, the same night — never a whole extra day.
+ */
+export function resumeAfterQuotaExhausted(now: number): number {
+  const midnight = lastChicagoMidnight(now);
+  const summerTime = chicagoOffset(midnight) !== chicagoOffset(Date.UTC(new Date(midnight).getUTCFullYear(), 0, 1));
+  if (summerTime && now - midnight < HOUR_MS) return midnight + HOUR_MS;
+  return nextQuotaReset(now);
+}

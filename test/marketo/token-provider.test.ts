@@ -8,12 +8,13 @@ import { marketoTarget } from '../../src/marketo/target.js';
 import { TokenProvider } from '../../src/marketo/token-provider.js';
 import { loadShippedManifest } from '../../src/manifest/validate.js';
 import { resolveOptions } from '../../src/options.js';
+import { createLocalState } from '../../src/state/local/local-state.js';
 import { BASE, CREDENTIALS, FakeClock, identity, MUNCHKIN, TOKEN } from '../support/marketo.js';
 
 function setup() {
   const clock = new FakeClock();
   const container = createContainer(
-    resolveOptions({ now: clock.now, retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 } }),
+    resolveOptions({ now: clock.now, localState: createLocalState(), retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 } }),
     loadShippedManifest(),
   );
   return {
@@ -52,13 +53,15 @@ describe('TokenProvider', () => {
     renewed.done();
   });
 
-  it('treats expires_in 0 as expired and asks again', async () => {
-    const { tokens, target } = setup();
+  it('treats expires_in 0 as a failed attempt, which the retry loop repeats', async () => {
+    const { client, target } = setup();
     const stale = identity({ token: 'about-to-expire', expiresIn: 0 });
     const fresh = identity({ token: 'access-token-2', expiresIn: 3600 });
-    expect(await tokens.accessToken(target)).to.equal('access-token-2');
+    const api = nock(BASE).get('/rest/v1/leads/partitions.json').matchHeader('authorization', 'Bearer access-token-2').reply(200, partitions);
+    await client.call(target, { method: 'GET', path: '/rest/v1/leads/partitions.json' });
     stale.done();
     fresh.done();
+    api.done();
   });
 
   it('shares one identity request among concurrent callers', async () => {

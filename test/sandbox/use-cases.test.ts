@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { createPlugin } from '../../src/index.js';
 import { SANDBOX_CREDENTIALS, startSandbox, type RunningSandbox } from '../../src/sandbox/server.js';
 import type { ProfileEvent } from '../../src/types.js';
+import { createLocalState } from '../../src/state/local/local-state.js';
+import { virtualTime } from '../support/marketo.js';
 
 /** SPEC §2.1 end to end over real HTTP, against the local Marketo sandbox. */
 const MAPPINGS = [
@@ -30,15 +32,17 @@ const PROFILES = [
 
 describe('use cases against the Marketo sandbox', () => {
   let sandbox: RunningSandbox;
+  let time: ReturnType<typeof virtualTime>;
   beforeEach(async () => {
-    sandbox = await startSandbox();
+    time = virtualTime();
+    sandbox = await startSandbox({ now: time.now });
   });
   afterEach(async () => {
     await sandbox.stop();
   });
 
   async function run(config: Record<string, unknown>, profiles = PROFILES) {
-    const plugin = createPlugin({ marketoBaseUrl: sandbox.url, retry: { baseDelayMs: 0, maxDelayMs: 0 } });
+    const plugin = createPlugin({ marketoBaseUrl: sandbox.url, retry: { baseDelayMs: 0, maxDelayMs: 0 }, now: time.now, sleep: time.sleep, localState: createLocalState() });
     const { connectionId } = await plugin.connect({
       credentials: SANDBOX_CREDENTIALS,
       config: { name: 'Sandbox', munchkinId: '123-ABC-456', dedupeField: 'email', ...config },

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
+import { createLocalState } from '../../src/state/local/local-state.js';
 import type { Logger, PluginOptions } from '../../src/types.js';
 
 export const MUNCHKIN = '123-ABC-456';
@@ -75,10 +76,10 @@ export function virtualTime(start?: number): { clock: FakeClock; now: () => numb
   return { clock, now: clock.now, sleep: async (ms) => clock.advance(ms) };
 }
 
-/** Options every lifecycle test uses: no backoff waits, its own virtual clock. */
+/** Options every lifecycle test uses: no backoff waits, its own virtual clock, its own shared state. */
 export function testOptions(extra: PluginOptions = {}): PluginOptions {
   const { now, sleep } = virtualTime();
-  return { retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, now, sleep, ...extra };
+  return { retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, now, sleep, localState: createLocalState(), ...extra };
 }
 
 /** Mappings a host would send for the spec's example profile, with email as dedupe field. */

@@ -2,6 +2,7 @@ import { createPlugin, type MarketoDestinationPlugin } from '../../src/index.js'
 import { SANDBOX_CREDENTIALS, startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/server.js';
 import type { PluginOptions, ProfileEvent, RecordResult } from '../../src/types.js';
 import { DEFAULT_SEED } from '../../src/sandbox/seed.js';
+import { createLocalState } from '../../src/state/local/local-state.js';
 import { virtualTime } from './marketo.js';
 
 const SEEDED = new Set(DEFAULT_SEED.leads.map((lead) => lead.id));
@@ -41,7 +42,14 @@ export interface SandboxSession {
 export async function sandboxSession(options: { sandbox?: SandboxOptions; plugin?: PluginOptions; config?: Record<string, unknown>; start?: number } = {}): Promise<SandboxSession> {
   const time = virtualTime(options.start);
   const sandbox = await startSandbox({ now: time.now, ...options.sandbox });
-  const plugin = createPlugin({ marketoBaseUrl: sandbox.url, now: time.now, sleep: time.sleep, retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, ...options.plugin });
+  const plugin = createPlugin({
+    marketoBaseUrl: sandbox.url,
+    now: time.now,
+    sleep: time.sleep,
+    localState: createLocalState(),
+    retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 },
+    ...options.plugin,
+  });
   const { connectionId } = await plugin.connect({
     credentials: SANDBOX_CREDENTIALS,
     config: { name: 'Reliability', munchkinId: '123-ABC-456', syncType: 'audience_and_profile', personAction: 'update_and_create', dedupeField: 'email', ...options.config },
