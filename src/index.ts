@@ -62,10 +62,12 @@ export {
   ManifestError,
   MappingValidationError,
   PermissionError,
+  StateUnavailableError,
   type ValidationIssue,
 } from './errors.js';
+export { createLocalState, type LocalState } from './state/local/local-state.js';
 export type { ActivationState } from './activation/activations.js';
-export type { DestinationEventMap, DestinationEventName, DestinationEvents } from './events.js';
+export type { DestinationEventMap, DestinationEventName, DestinationEvents, MarketoCallMetric } from './events.js';
 export { extendManifest } from './manifest/extend.js';
 export { deriveSettingsSchema } from './manifest/settings-schema.js';
 export type { DestinationManifest, FieldSpec, ManifestExtension } from './manifest/types.js';

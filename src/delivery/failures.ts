@@ -1,4 +1,4 @@
-import { AuthenticationError, MarketoApiError, MarketoTransportError, PermissionError } from '../errors.js';
+import { AuthenticationError, MarketoApiError, MarketoTransportError, PermissionError, StateUnavailableError } from '../errors.js';
 import { classifyFailure, RETRYABLE_RECORD_CODES } from '../marketo/classify.js';
 import type { MarketoError } from '../marketo/envelope.js';
 import type { ResolvedOptions } from '../options.js';
@@ -14,11 +14,16 @@ export interface Failure {
 
 /** Record-level queue codes: Marketo advises waiting minutes. */
 const RECORD_QUEUE_WAIT_MS = 5 * 60_000;
+/** Redis down: worth trying again soon; reconnection runs in the background. */
+const STATE_RETRY_MS = 5_000;
 
 /** The failure of every record of a call that failed as a whole. */
 export function failureFromError(error: unknown, now: number, options: ResolvedOptions): Failure {
   if (error instanceof PermissionError) {
     return { outcome: 'rejected', reason: { code: 'PERMISSION_DENIED', message: error.message, marketoCode: '603' } };
+  }
+  if (error instanceof StateUnavailableError) {
+    return { outcome: 'retryable', reason: { code: 'STATE_UNAVAILABLE', message: error.message }, retryAfterMs: STATE_RETRY_MS };
   }
   if (error instanceof AuthenticationError) {
     return { outcome: 'retryable', reason: { code: 'PERMISSION_DENIED', message: error.message }, retryAfterMs: options.retry.maxDelayMs };

@@ -6,10 +6,21 @@ import { AUDIENCE, lead, LIST_ID, profile } from '../support/delivery.js';
 import { AUTH, BASE, captureLogger, connected, CREDENTIALS, envelope, listAsset, MAPPINGS, marketo, TOKEN, testOptions } from '../support/marketo.js';
 import nock from 'nock';
 import { everything } from '../support/observe.js';
+import { deleteKeys, describeWithRedis, REDIS_URL, uniquePrefix } from '../support/redis.js';
 
 describe('teardown', () => {
   it('drains the delivery in flight, then leaves nothing that keeps the process alive', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/fixtures/teardown-child.ts'], { timeout: 30_000 });
+    expect(stdout).to.contain('delivery finished before teardown returned: true');
+    expect(stdout).to.contain('delivered: 50');
+  });
+});
+
+describeWithRedis('teardown in cluster mode', () => {
+  it('also closes the Redis connections: the process exits on its own', async () => {
+    const prefix = uniquePrefix();
+    const env = { ...process.env, CHILD_REDIS_URL: REDIS_URL, CHILD_REDIS_PREFIX: prefix };
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/fixtures/teardown-child.ts'], { timeout: 30_000, env }).finally(() => deleteKeys(prefix));
     expect(stdout).to.contain('delivery finished before teardown returned: true');
     expect(stdout).to.contain('delivered: 50');
   });
