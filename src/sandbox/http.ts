@@ -6,8 +6,6 @@ export interface SandboxRequest {
   path: string;
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
-  /** The body as sent, for the protocol checks (Content-Type, JSON syntax). */
-  raw: string;
   json?: unknown;
   /** The body was declared JSON but does not parse. */
   invalidJson?: boolean;
@@ -37,7 +35,7 @@ export async function readRequest(req: IncomingMessage): Promise<SandboxRequest 
     chunks.push(chunk as Buffer);
   }
   const raw = Buffer.concat(chunks).toString('utf8');
-  const request: SandboxRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, raw };
+  const request: SandboxRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers };
   const type = contentType(request);
   if (raw.length > 0) {
     if (type === 'application/json') {

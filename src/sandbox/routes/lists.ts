@@ -4,7 +4,7 @@ import { leadTime } from '../time.js';
 import { page } from './leads.js';
 
 const MAX_IDS = 300;
-const LIST_NOT_FOUND = () => fail('1013', 'Object not found');
+const listNotFound = () => fail('1013', 'Object not found');
 
 /**
  * The lead ids of a membership call, in order. Marketo documents them as repeated query
@@ -32,7 +32,7 @@ function idProblem(ids: unknown[] | undefined): SandboxReply | undefined {
  */
 export function changeMembership(store: SandboxStore, listId: number, request: SandboxRequest, op: 'add' | 'remove'): SandboxReply {
   const list = store.lists.get(listId);
-  if (!list) return LIST_NOT_FOUND();
+  if (!list) return listNotFound();
   const ids = leadIds(request);
   const problem = idProblem(ids);
   if (problem) return problem;
@@ -52,7 +52,7 @@ export function changeMembership(store: SandboxStore, listId: number, request: S
 /** GET /rest/v1/lists/{id}/leads/ismember.json?id=1&id=2 (or id=1,2): `memberof`, `notmemberof`, or skipped 1004. */
 export function isMember(store: SandboxStore, listId: number, request: SandboxRequest): SandboxReply {
   const list = store.lists.get(listId);
-  if (!list) return LIST_NOT_FOUND();
+  if (!list) return listNotFound();
   const ids = leadIds(request);
   const problem = idProblem(ids);
   if (problem) return problem;
@@ -67,7 +67,7 @@ export function isMember(store: SandboxStore, listId: number, request: SandboxRe
 /** GET /rest/v1/lists/{id}/leads.json (and the older /rest/v1/list/{id}/leads.json): the members, paged. */
 export function members(store: SandboxStore, listId: number, request: SandboxRequest): SandboxReply {
   const list = store.lists.get(listId);
-  if (!list) return LIST_NOT_FOUND();
+  if (!list) return listNotFound();
   const fields = param(request, 'fields')?.split(',') ?? ['id', 'email', 'firstName', 'lastName', 'updatedAt', 'createdAt'];
   const leads = [...list.members].sort((a, b) => a - b).flatMap((id) => store.leads.get(id) ?? []);
   return page(request, leads, (lead) => store.view(lead, fields));
