@@ -170,11 +170,11 @@ export class SandboxStore {
     return out;
   }
 
-  createFolder(name: string, parent: SandboxFolder, description: string | null): SandboxFolder {
+  createFolder(name: string, parent: SandboxFolder, description: string | null = null): SandboxFolder {
     return this.folders.create(name, parent, description, this.now());
   }
 
-  createList(name: string, folderId: number, description: string | null): SandboxList {
+  createList(name: string, folderId: number, description: string | null = null): SandboxList {
     const workspace = this.folders.get(folderId)?.workspace ?? 'Default';
     const at = this.now();
     const list: SandboxList = { id: this.nextAssetId++, name, description, folderId, workspace, createdAt: at, updatedAt: at, members: new Set<number>() };

@@ -39,7 +39,8 @@ export function lookupFieldProblem(store: SandboxStore, name: string): SandboxRe
   return store.field(name) ? fail('1011', `Lookup field '${name}' not supported`) : fail('1006', `Lookup field '${name}' not found`);
 }
 
-function requestedFields(request: SandboxRequest): string[] {
+/** The `fields` a request names, or Marketo's default set. */
+export function requestedFields(request: SandboxRequest): string[] {
   const fields = param(request, 'fields');
   return fields ? fields.split(',').map((f) => f.trim()).filter(Boolean) : DEFAULT_FIELDS;
 }

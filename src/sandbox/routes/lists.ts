@@ -1,7 +1,7 @@
-import { fail, ok, param, params, type SandboxReply, type SandboxRequest } from '../http.js';
+import { fail, ok, params, type SandboxReply, type SandboxRequest } from '../http.js';
 import type { SandboxList, SandboxStore } from '../model.js';
 import { leadTime } from '../time.js';
-import { page } from './leads.js';
+import { page, requestedFields } from './leads.js';
 
 const MAX_IDS = 300;
 const listNotFound = () => fail('1013', 'Object not found');
@@ -68,7 +68,7 @@ export function isMember(store: SandboxStore, listId: number, request: SandboxRe
 export function members(store: SandboxStore, listId: number, request: SandboxRequest): SandboxReply {
   const list = store.lists.get(listId);
   if (!list) return listNotFound();
-  const fields = param(request, 'fields')?.split(',') ?? ['id', 'email', 'firstName', 'lastName', 'updatedAt', 'createdAt'];
+  const fields = requestedFields(request);
   const leads = [...list.members].sort((a, b) => a - b).flatMap((id) => store.leads.get(id) ?? []);
   return page(request, leads, (lead) => store.view(lead, fields));
 }
