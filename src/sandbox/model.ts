@@ -1,4 +1,9 @@
+import { FolderTree, type FolderType, type SandboxFolder } from './folders.js';
+import { leadTime } from './time.js';
+
 /** The sandbox's in-memory Marketo instance: what the REST handlers read and change. */
+
+export type FieldValue = string | number | boolean | null;
 
 export interface SandboxField {
   name: string;
@@ -14,22 +19,29 @@ export interface SandboxLead {
   partitionId: number;
   createdAt: string;
   updatedAt: string;
-  fields: Record<string, string | number | boolean | null>;
-}
-
-export interface SandboxFolder {
-  id: number;
-  name: string;
-  parentId?: number;
-  workspace: string;
+  fields: Record<string, FieldValue>;
 }
 
 export interface SandboxList {
   id: number;
   name: string;
+  description: string | null;
   folderId: number;
   workspace: string;
+  createdAt: number;
+  updatedAt: number;
   members: Set<number>;
+}
+
+/** A folder of the seed. Zones are the folders without a parent; types and flags default from where a folder sits. */
+export interface SeedFolder {
+  id: number;
+  name: string;
+  parentId?: number;
+  workspace: string;
+  folderType?: FolderType;
+  isSystem?: boolean;
+  description?: string;
 }
 
 export interface SandboxSeed {
@@ -37,43 +49,23 @@ export interface SandboxSeed {
   searchableFields: string[][];
   partitions: Array<{ id: number; name: string; description?: string }>;
   workspaces: Array<{ id: number; name: string; description?: string }>;
-  folders: Array<{ id: number; name: string; parentId?: number; workspace: string }>;
-  lists: Array<{ id: number; name: string; folderId: number; members?: number[] }>;
-  leads: Array<{ id: number; partition?: string; updatedAt?: string; fields: Record<string, string | number | boolean | null> }>;
+  folders: SeedFolder[];
+  lists: Array<{ id: number; name: string; folderId: number; description?: string; members?: number[] }>;
+  leads: Array<{ id: number; partition?: string; createdAt?: string; updatedAt?: string; fields: Record<string, FieldValue> }>;
 }
 
-/** Lead-field values as Marketo stores them; an invalid value gives the reason Marketo would. */
-export function valueProblem(field: SandboxField, value: unknown): string | undefined {
-  if (value === null) return undefined;
-  switch (field.dataType) {
-    case 'email':
-      return typeof value === 'string' && /^[\x21-\x7e]+@[\x21-\x7e]+\.[a-z0-9-]+$/i.test(value) ? undefined : `Invalid email address for field ${field.name}`;
-    case 'integer':
-      return Number.isInteger(typeof value === 'string' && value.trim() !== '' ? Number(value) : value) ? undefined : `Invalid integer for field ${field.name}`;
-    case 'float':
-    case 'currency':
-      return Number.isFinite(typeof value === 'string' && value.trim() !== '' ? Number(value) : value) ? undefined : `Invalid number for field ${field.name}`;
-    case 'boolean':
-      return typeof value === 'boolean' || value === 'true' || value === 'false' ? undefined : `Invalid boolean for field ${field.name}`;
-    case 'date':
-    case 'datetime':
-      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? undefined : `Invalid date for field ${field.name}`;
-    default:
-      if (typeof value !== 'string' && typeof value !== 'number') return `Invalid value for field ${field.name}`;
-      return field.length !== undefined && String(value).length > field.length ? `Value too long for field ${field.name} (max ${field.length})` : undefined;
-  }
-}
+export { type SandboxFolder } from './folders.js';
 
 export class SandboxStore {
   readonly fields: SandboxField[];
   readonly searchableFields: string[][];
   readonly partitions: Array<{ id: number; name: string; description?: string }>;
   readonly workspaces: Array<{ id: number; name: string; description?: string }>;
-  readonly folders = new Map<number, SandboxFolder>();
+  readonly folders: FolderTree;
   readonly lists = new Map<number, SandboxList>();
   readonly leads = new Map<number, SandboxLead>();
   private nextLeadId = 1;
-  private nextAssetId = 1;
+  private nextAssetId: number;
   /** field → normalised value → lead ids; built on first lookup by that field. */
   private readonly indexes = new Map<string, Map<string, Set<number>>>();
 
@@ -82,18 +74,19 @@ export class SandboxStore {
     this.searchableFields = seed.searchableFields;
     this.partitions = seed.partitions;
     this.workspaces = seed.workspaces;
-    for (const folder of seed.folders) this.folders.set(folder.id, { ...folder });
+    const at = now();
+    this.nextAssetId = Math.max(1000, ...seed.folders.map((f) => f.id), ...seed.lists.map((l) => l.id)) + 1;
+    this.folders = new FolderTree(seed.folders, seed.workspaces.map((w) => w.name), at, () => this.nextAssetId++);
     for (const list of seed.lists) {
-      const folder = this.folders.get(list.folderId);
-      this.lists.set(list.id, { id: list.id, name: list.name, folderId: list.folderId, workspace: folder?.workspace ?? 'Default', members: new Set(list.members ?? []) });
+      const workspace = this.folders.get(list.folderId)?.workspace ?? 'Default';
+      this.lists.set(list.id, { id: list.id, name: list.name, description: list.description ?? null, folderId: list.folderId, workspace, createdAt: at, updatedAt: at, members: new Set(list.members ?? []) });
     }
     for (const lead of seed.leads) {
       const partitionId = this.partitionByName(lead.partition ?? 'Default')?.id ?? 1;
-      const at = lead.updatedAt ?? new Date(now()).toISOString();
-      this.leads.set(lead.id, { id: lead.id, partitionId, createdAt: at, updatedAt: at, fields: { ...lead.fields } });
+      const updatedAt = lead.updatedAt ?? leadTime(at);
+      this.leads.set(lead.id, { id: lead.id, partitionId, createdAt: lead.createdAt ?? updatedAt, updatedAt, fields: { ...lead.fields } });
     }
     this.nextLeadId = Math.max(0, ...this.leads.keys()) + 1;
-    this.nextAssetId = Math.max(1000, ...this.folders.keys(), ...this.lists.keys()) + 1;
   }
 
   field(name: string): SandboxField | undefined {
@@ -106,6 +99,15 @@ export class SandboxStore {
 
   partitionByName(name: string) {
     return this.partitions.find((p) => p.name === name);
+  }
+
+  workspaceId(name: string): number {
+    return this.workspaces.find((w) => w.name === name)?.id ?? 1;
+  }
+
+  /** The id the next created lead gets: leads at or above it did not exist when this was read. */
+  get leadIdWatermark(): number {
+    return this.nextLeadId;
   }
 
   /** Leads whose `field` equals `value` (emails case-insensitively), in every partition. */
@@ -143,18 +145,18 @@ export class SandboxStore {
     for (const [field, index] of this.indexes) this.indexLead(field, index, lead, op);
   }
 
-  createLead(partitionId: number, fields: Record<string, string | number | boolean | null>): SandboxLead {
-    const at = new Date(this.now()).toISOString();
+  createLead(partitionId: number, fields: Record<string, FieldValue>): SandboxLead {
+    const at = leadTime(this.now());
     const lead: SandboxLead = { id: this.nextLeadId++, partitionId, createdAt: at, updatedAt: at, fields: { ...fields } };
     this.leads.set(lead.id, lead);
     this.reindex(lead, 'add');
     return lead;
   }
 
-  updateLead(lead: SandboxLead, fields: Record<string, string | number | boolean | null>): void {
+  updateLead(lead: SandboxLead, fields: Record<string, FieldValue>): void {
     this.reindex(lead, 'delete');
     Object.assign(lead.fields, fields);
-    lead.updatedAt = new Date(this.now()).toISOString();
+    lead.updatedAt = leadTime(this.now());
     this.reindex(lead, 'add');
   }
 
@@ -168,15 +170,14 @@ export class SandboxStore {
     return out;
   }
 
-  createFolder(name: string, parentId: number, workspace: string): SandboxFolder {
-    const folder = { id: this.nextAssetId++, name, parentId, workspace };
-    this.folders.set(folder.id, folder);
-    return folder;
+  createFolder(name: string, parent: SandboxFolder, description: string | null = null): SandboxFolder {
+    return this.folders.create(name, parent, description, this.now());
   }
 
-  createList(name: string, folderId: number): SandboxList {
-    const folder = this.folders.get(folderId);
-    const list = { id: this.nextAssetId++, name, folderId, workspace: folder?.workspace ?? 'Default', members: new Set<number>() };
+  createList(name: string, folderId: number, description: string | null = null): SandboxList {
+    const workspace = this.folders.get(folderId)?.workspace ?? 'Default';
+    const at = this.now();
+    const list: SandboxList = { id: this.nextAssetId++, name, description, folderId, workspace, createdAt: at, updatedAt: at, members: new Set<number>() };
     this.lists.set(list.id, list);
     return list;
   }

@@ -1,7 +1,8 @@
 import type { SandboxSeed } from './model.js';
 
 /**
- * A small but realistic instance: three partitions, two workspaces, an existing static list,
+ * A small but realistic instance: three partitions, two workspaces (each with its Lead Database
+ * zone and Group Lists folder), an existing static list,
  * and leads whose emails repeat across partitions (the duplicates the matcher must choose among).
  */
 export const DEFAULT_SEED: SandboxSeed = {
@@ -36,13 +37,16 @@ export const DEFAULT_SEED: SandboxSeed = {
     { id: 1, name: 'Default', description: 'Default workspace' },
     { id: 4, name: 'Europe', description: 'European marketing' },
   ],
+  // Each workspace's Lead Database zone holds the system folder Group Lists, home of static lists.
   folders: [
     { id: 12, name: 'Lead Database', workspace: 'Default' },
     { id: 13, name: 'Marketing Activities', workspace: 'Default' },
+    { id: 14, name: 'Group Lists', parentId: 12, workspace: 'Default' },
     { id: 40, name: 'Lead Database', workspace: 'Europe' },
     { id: 41, name: 'Marketing Activities', workspace: 'Europe' },
+    { id: 42, name: 'Group Lists', parentId: 40, workspace: 'Europe' },
   ],
-  lists: [{ id: 1100, name: 'Newsletter subscribers', folderId: 12, members: [101, 102] }],
+  lists: [{ id: 1100, name: 'Newsletter subscribers', folderId: 14, members: [101, 102] }],
   leads: [
     { id: 101, updatedAt: '2026-09-14T08:00:00Z', fields: { email: 'ann.lee@example.com', firstName: 'Ann', lastName: 'Lee', company: 'Acme', city: 'Chicago' } },
     { id: 102, updatedAt: '2026-10-02T12:30:00Z', fields: { email: 'raj.patel@example.com', firstName: 'Raj', lastName: 'Patel', company: 'Globex' } },

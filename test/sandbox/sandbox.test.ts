@@ -118,23 +118,4 @@ describe('Marketo sandbox', () => {
     expect(dropped).to.be.instanceOf(Error);
     expect((await call('/rest/v1/leads/partitions.json', { token: access_token })).body.success).to.equal(true);
   });
-
-  it('imports leads in bulk with status polling and a failures file', async () => {
-    await open();
-    const { access_token } = await token();
-    const form = new FormData();
-    form.set('format', 'csv');
-    form.set('listId', '1100');
-    form.set('file', new Blob(['email,firstName,company\nbulk@example.com,Bea,"Acme, Inc."\nbroken,Bo,X\n']), 'leads.csv');
-    const queued = await call('/bulk/v1/leads.json', { method: 'POST', token: access_token, body: form });
-    const batchId = queued.body.result[0].batchId;
-    const states = [];
-    for (let poll = 0; poll < 3; poll++) states.push((await call(`/bulk/v1/leads/batch/${batchId}.json`, { token: access_token })).body.result[0].status);
-    expect(states).to.deep.equal(['Importing', 'Complete', 'Complete']);
-    const failures = await call(`/bulk/v1/leads/batch/${batchId}/failures.json`, { token: access_token });
-    expect(failures.body).to.equal('email,firstName,company,Import Failure Reason\nbroken,Bo,X,Invalid email address for field email');
-    const imported = [...sandbox.store.leads.values()].find((l) => l.fields.email === 'bulk@example.com')!;
-    expect(imported.fields.company).to.equal('Acme, Inc.');
-    expect(sandbox.store.lists.get(1100)!.members.has(imported.id)).to.equal(true);
-  });
 });
