@@ -18,7 +18,10 @@ import { LeadsApi } from './marketo/endpoints/leads.js';
 import { ListMembershipApi } from './marketo/endpoints/list-membership.js';
 import { Deliverer } from './delivery/deliverer.js';
 import { ProfileIntake } from './delivery/intake.js';
-import { DeliveryRunner } from './delivery/runner.js';
+import { LeadSync } from './delivery/lead-sync.js';
+import { RestWrites } from './delivery/rest-writes.js';
+import { WriteLocking } from './delivery/write-locking.js';
+import { SharedCalls } from './marketo/shared-calls.js';
 import { LeadMatcher } from './matching/lead-matcher.js';
 import { WorkspaceApi } from './marketo/endpoints/workspaces.js';
 import { TokenProvider } from './marketo/token-provider.js';
@@ -68,6 +71,7 @@ const marketoModule = new ContainerModule(({ bind }) => {
   bind(StaticListApi).toSelf().inSingletonScope();
   bind(LeadsApi).toSelf().inSingletonScope();
   bind(ListMembershipApi).toSelf().inSingletonScope();
+  bind(SharedCalls).toSelf().inSingletonScope();
 });
 
 /** discover and connect: settings validation and the live connections. */
@@ -86,11 +90,13 @@ const activationModule = new ContainerModule(({ bind }) => {
   bind(Activator).toSelf().inSingletonScope();
 });
 
-/** deliver: intake, matching, the Marketo writes, the report. */
+/** deliver: intake, write locks, matching, the plan and its REST writes, the report. */
 const deliveryModule = new ContainerModule(({ bind }) => {
   bind(ProfileIntake).toSelf().inSingletonScope();
   bind(LeadMatcher).toSelf().inSingletonScope();
-  bind(DeliveryRunner).toSelf().inSingletonScope();
+  bind(RestWrites).toSelf().inSingletonScope();
+  bind(WriteLocking).toSelf().inSingletonScope();
+  bind(LeadSync).toSelf().inSingletonScope();
   bind(Deliverer).toSelf().inSingletonScope();
 });
 

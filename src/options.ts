@@ -19,6 +19,8 @@ export interface ResolvedOptions {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   redis: { url: string; keyPrefix: string; lockTtlMs: number } | undefined;
+  /** Undefined when the host turned the lead cache off. */
+  leadCache: { maxEntries: number; ttlMs: number } | undefined;
   localState: LocalState;
 }
 
@@ -60,6 +62,10 @@ export function resolveOptions(options: PluginOptions = {}): ResolvedOptions {
       lockTtlMs: options.redis.lockTtlMs ?? 30_000,
     },
     localState: options.localState ?? processLocalState(),
+    leadCache:
+      options.leadCache === false
+        ? undefined
+        : { maxEntries: options.leadCache?.maxEntries ?? 100_000, ttlMs: options.leadCache?.ttlMs ?? 86_400_000 },
   };
   checkOptions(resolved);
   return resolved;
@@ -77,6 +83,7 @@ function checkOptions(o: ResolvedOptions): void {
     ['timeouts.syncLeadsMs', o.timeouts.syncLeads],
     ['timeouts.lookupMs', o.timeouts.lookup],
     ['timeouts.defaultMs', o.timeouts.default],
+    ...(o.leadCache ? ([['leadCache.maxEntries', o.leadCache.maxEntries], ['leadCache.ttlMs', o.leadCache.ttlMs]] as Array<[string, number]>) : []),
   ];
   for (const [name, value] of positive) {
     if (!Number.isInteger(value) || value < 1) {

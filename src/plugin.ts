@@ -6,6 +6,7 @@ import { Deliverer } from './delivery/deliverer.js';
 import { Connector, requireObject } from './connection/connector.js';
 import { AuthenticationError, PermissionError } from './errors.js';
 import type { HttpTransport } from './marketo/transport.js';
+import { SharedCalls } from './marketo/shared-calls.js';
 import type { SharedState } from './state/shared-state.js';
 import { EventPublisher } from './support/event-publisher.js';
 import { SecretRedactor } from './support/redaction.js';
@@ -38,6 +39,7 @@ export class Lifecycle {
     @inject(ConnectionRegistry) private readonly connections: ConnectionRegistry,
     @inject(ActivationRegistry) private readonly activations: ActivationRegistry,
     @inject(TOKENS.SharedState) private readonly state: SharedState,
+    @inject(SharedCalls) private readonly sharedCalls: SharedCalls,
     @inject(TOKENS.Transport) private readonly transport: HttpTransport,
     @inject(EventPublisher) private readonly publisher: EventPublisher,
     @inject(SecretRedactor) private readonly redactor: SecretRedactor,
@@ -74,30 +76,42 @@ export class Lifecycle {
     return this.activator.restoreActivation(state, credentials);
   }
 
-  /** Activations end before their connection; a full teardown also frees sockets and caches. */
-  async teardown(request: TeardownRequest = {}): Promise<void> {
-    requireObject(request, 'teardown');
-    if (request.activationId !== undefined) {
-      this.activations.get(request.activationId);
-      await this.endActivations([request.activationId]);
-    }
-    if (request.connectionId !== undefined) {
-      this.connections.get(request.connectionId);
-      await this.endActivations(this.activations.idsOfConnection(request.connectionId));
-      this.connections.remove(request.connectionId);
-    }
-    if (request.connectionId === undefined && request.activationId === undefined) {
-      await this.endActivations(this.activations.ids());
-      for (const id of this.connections.ids()) this.connections.remove(id);
-      this.transport.close();
-      await this.state.close();
+  /**
+   * Activations end before their connection; a full teardown also frees sockets, Redis
+   * connections and caches. Teardown begins when it is called: from then on a delivery on an
+   * activation it covers is refused, while the deliveries in flight drain.
+   */
+  teardown(request: TeardownRequest = {}): Promise<void> {
+    try {
+      requireObject(request, 'teardown');
+      const everything = request.connectionId === undefined && request.activationId === undefined;
+      if (request.activationId !== undefined) this.activations.get(request.activationId);
+      if (request.connectionId !== undefined) this.connections.get(request.connectionId);
+      const ending = everything
+        ? this.activations.ids()
+        : [
+            ...(request.activationId !== undefined ? [request.activationId] : []),
+            ...(request.connectionId !== undefined ? this.activations.idsOfConnection(request.connectionId) : []),
+          ];
+      this.activations.end(ending);
+      return this.finishTeardown(ending, everything ? this.connections.ids() : request.connectionId !== undefined ? [request.connectionId] : [], everything);
+    } catch (error) {
+      return Promise.reject(this.redactor.scrubError(error));
     }
   }
 
   /** Drains the deliveries in flight first, so no record is cut off mid-write. */
-  private async endActivations(activationIds: string[]): Promise<void> {
+  private async finishTeardown(activationIds: string[], connectionIds: string[], everything: boolean): Promise<void> {
     await this.deliverer.drain(activationIds);
-    for (const id of activationIds) this.activations.remove(id);
+    for (const id of activationIds) {
+      this.activations.remove(id);
+      this.sharedCalls.forget(id);
+    }
+    for (const id of connectionIds) this.connections.remove(id);
+    if (everything) {
+      this.transport.close();
+      await this.state.close();
+    }
   }
 
   private async guard<T>(stage: Stage, munchkinId: unknown, work: () => Promise<T>): Promise<T> {

@@ -55,6 +55,12 @@ export interface PluginOptions {
    * `createLocalState()` to isolate a plugin, as tests do.
    */
   localState?: LocalState;
+  /**
+   * Incremental sync (SPEC §8.2): remember each lead's id, the digests of the field values
+   * written and its last confirmed list changes, to skip lookups and unchanged writes. Default
+   * `{ maxEntries: 100 000, ttlMs: 86 400 000 }`; `false` turns it off.
+   */
+  leadCache?: { maxEntries?: number; ttlMs?: number } | false;
   marketoBaseUrl?: string;
   limits?: PluginLimits;
   retry?: RetryOptions;
@@ -171,6 +177,8 @@ export interface ProfileEvent {
 export interface DeliverRequest {
   activationId: string;
   profiles: ProfileEvent[];
+  /** Lookups only (SPEC §8.2): no write, no list change, no cache change; the report says what would happen. */
+  dryRun?: boolean;
 }
 
 export type ReasonCode =
@@ -189,6 +197,8 @@ export interface RecordReason {
   code: ReasonCode;
   message: string;
   marketoCode?: string;
+  /** Marketo's id of the request that answered for this record, for its support. */
+  requestId?: string;
 }
 
 export interface RecordResult {
@@ -210,11 +220,16 @@ export interface DeliverySummary {
   skipped: number;
   rejected: number;
   retryable: number;
+  /** Delivered profiles that needed no call: the lead cache knew them written (also counted in `delivered`). */
+  unchanged: number;
+  /** The Marketo calls that carried this delivery's records (a call shared with other deliveries counts in each). */
   apiCalls: number;
 }
 
 export interface DeliveryReport {
   activationId: string;
+  /** Present on a dry run: nothing was written, the results say what a real delivery would have done. */
+  dryRun?: true;
   summary: DeliverySummary;
   results: RecordResult[];
 }

@@ -16,7 +16,8 @@ export interface Activation {
   mappings: Mapping[];
   mapping: CompiledMapping;
   audiences: AudienceSpec[];
-  lists: Record<string, ResolvedList>;
+  /** By audience id: a Map, so that any id (`__proto__` and `constructor` included) keeps its list. */
+  lists: Map<string, ResolvedList>;
   warnings: ActivationWarning[];
 }
 
@@ -38,12 +39,21 @@ export interface ActivationState {
   lists: Record<string, ResolvedList>;
 }
 
-/** The live activations of this plugin instance. */
+/** Torn-down ids are remembered only to name the caller's mistake; a bounded memory is enough. */
+const ENDED_REMEMBERED = 10_000;
+
+/**
+ * The live activations of this plugin instance, and the ones a teardown has begun to end: from
+ * the moment `teardown()` is called, a delivery on them is refused (SPEC §7), while the
+ * deliveries already in flight drain.
+ */
 @injectable()
 export class ActivationRegistry {
   private readonly activations = new Map<string, Activation>();
+  private readonly ended = new Set<string>();
 
   set(activation: Activation): void {
+    this.ended.delete(activation.id);
     this.activations.set(activation.id, activation);
   }
 
@@ -62,6 +72,23 @@ export class ActivationRegistry {
     return activation;
   }
 
+  /** The activation a delivery may use: refused once its teardown has begun. */
+  forDelivery(activationId: unknown): Activation {
+    if (typeof activationId === 'string' && this.ended.has(activationId)) {
+      throw new InvalidRequestError('TORN_DOWN', `The activation ${activationId} was torn down; activate or restore it again before delivering.`);
+    }
+    return this.get(activationId);
+  }
+
+  /** Teardown has begun for these activations: no new delivery may start on them. */
+  end(activationIds: readonly string[]): void {
+    for (const id of activationIds) {
+      this.ended.delete(id);
+      this.ended.add(id);
+      if (this.ended.size > ENDED_REMEMBERED) this.ended.delete(this.ended.values().next().value!);
+    }
+  }
+
   remove(activationId: string): void {
     this.activations.delete(activationId);
   }
@@ -76,16 +103,30 @@ export class ActivationRegistry {
 
   exportState(activationId: string): ActivationState {
     const a = this.get(activationId);
-    return structuredClone({
-      kind: ACTIVATION_STATE_KIND,
-      version: 1,
-      activationId: a.id,
-      connectionId: a.connectionId,
-      config: a.config,
-      fields: a.fields,
-      mappings: a.mappings,
-      audiences: a.audiences,
-      lists: a.lists,
-    });
+    return {
+      ...structuredClone({
+        kind: ACTIVATION_STATE_KIND,
+        version: 1 as const,
+        activationId: a.id,
+        connectionId: a.connectionId,
+        config: a.config,
+        fields: a.fields,
+        mappings: a.mappings,
+        audiences: a.audiences,
+      }),
+      lists: listsRecord(a.lists),
+    };
   }
+}
+
+/**
+ * The lists as a plain object with an own entry for every audience id: defined, not assigned,
+ * so that an id like `__proto__` is an entry and never reaches the prototype.
+ */
+export function listsRecord(lists: ReadonlyMap<string, ResolvedList>): Record<string, ResolvedList> {
+  const record: Record<string, ResolvedList> = {};
+  for (const [audienceId, list] of lists) {
+    Object.defineProperty(record, audienceId, { value: { ...list }, enumerable: true, writable: true, configurable: true });
+  }
+  return record;
 }

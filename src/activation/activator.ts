@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import { ConnectionRegistry } from '../connection/connections.js';
 import { requireObject } from '../connection/connector.js';
-import { ConfigValidationError, InvalidRequestError, MappingValidationError } from '../errors.js';
+import { ConfigValidationError, InvalidRequestError, MappingValidationError, type ValidationIssue } from '../errors.js';
 import { SettingsSchema } from '../manifest/settings-schema.js';
 import { CallMeter } from '../marketo/client.js';
 import type { LeadField } from '../marketo/endpoints/lead-schema.js';
@@ -10,7 +10,8 @@ import { marketoTarget } from '../marketo/target.js';
 import type { ResolvedOptions } from '../options.js';
 import { TOKENS } from '../tokens.js';
 import type { ActivateRequest, ActivateResult, AudienceSpec, Credentials, DestinationConfig, Mapping, ResolvedList } from '../types.js';
-import { ACTIVATION_STATE_KIND, ActivationRegistry, type Activation, type ActivationState } from './activations.js';
+import { syncRules } from '../sync-rules.js';
+import { ACTIVATION_STATE_KIND, ActivationRegistry, listsRecord, type Activation, type ActivationState } from './activations.js';
 import { MappingValidator } from './mapping-validator.js';
 import { StaticListResolver } from './static-list-resolver.js';
 
@@ -42,20 +43,21 @@ export class Activator {
     const issues = [...check.issues];
     const audiences = issues.some((i) => i.path === 'audiences') ? [] : normaliseAudiences(request.audiences);
     const meter = new CallMeter();
-    const syncsLists = config.syncType !== 'profile_only';
+    const { syncsLists } = syncRules(config);
     const reused = reusableLists(previous, audiences);
     const toVerify = syncsLists ? audiences.filter((a) => !reused.has(a.id)) : [];
     // Every check runs before anything is created: a refused activation leaves nothing behind.
-    const verified = issues.length === 0 ? await this.lists.verifyGivenLists(target, toVerify, meter) : { issues: [], lists: new Map() };
+    const verified = issues.length === 0 ? await this.lists.verifyGivenLists(target, toVerify, meter) : { issues: [], lists: new Map<string, ResolvedList>() };
     issues.push(...verified.issues);
+    if (issues.length === 0 && syncsLists) issues.push(...sharedListIssues(audiences, new Map([...reused, ...verified.lists])));
     if (issues.length > 0 || !check.mapping) throw new MappingValidationError(issues);
 
-    const lists: Record<string, ResolvedList> = {};
+    const lists = new Map<string, ResolvedList>();
     if (syncsLists) {
       const toResolve = toVerify.filter((a) => !verified.lists.has(a.id));
       const placement = { folderName: String(config.listFolder), workspaceName: connection.workspaceName };
       const found = await this.lists.findOrCreate(target, toResolve, placement, meter);
-      for (const audience of audiences) lists[audience.id] = reused.get(audience.id) ?? verified.lists.get(audience.id) ?? found.get(audience.id)!;
+      for (const audience of audiences) lists.set(audience.id, reused.get(audience.id) ?? verified.lists.get(audience.id) ?? found.get(audience.id)!);
     }
 
     const activation: Activation = {
@@ -71,7 +73,7 @@ export class Activator {
       warnings: check.warnings,
     };
     this.activations.set(activation);
-    return { activationId: activation.id, lists: structuredClone(lists), warnings: structuredClone(check.warnings) };
+    return { activationId: activation.id, lists: listsRecord(lists), warnings: structuredClone(check.warnings) };
   }
 
   exportActivation(activationId: string): ActivationState {
@@ -93,10 +95,21 @@ export class Activator {
     const check = this.validator.check(config, s.fields, s.mappings, s.audiences);
     if (check.issues.length > 0 || !check.mapping) throw new MappingValidationError(check.issues);
     const audiences = normaliseAudiences(s.audiences);
-    if (config.syncType !== 'profile_only') {
-      const missing = audiences.filter((a) => !Number.isInteger(s.lists![a.id]?.listId));
+    const lists = new Map<string, ResolvedList>();
+    if (syncRules(config).syncsLists) {
+      const recorded = s.lists as Record<string, unknown>;
+      const missing: string[] = [];
+      for (const audience of audiences) {
+        // Own entries only: an audience id such as `__proto__` is an entry like any other.
+        const list = Object.hasOwn(recorded, audience.id) ? (recorded[audience.id] as Partial<ResolvedList> | undefined) : undefined;
+        if (list && Number.isInteger(list.listId) && typeof list.listName === 'string') {
+          lists.set(audience.id, { listId: list.listId!, listName: list.listName, created: list.created === true });
+        } else {
+          missing.push(audience.id);
+        }
+      }
       if (missing.length > 0) {
-        throw new InvalidRequestError('MALFORMED_REQUEST', `restoreActivation(): no list is recorded for the audience(s) ${missing.map((a) => a.id).join(', ')}.`);
+        throw new InvalidRequestError('MALFORMED_REQUEST', `restoreActivation(): no list is recorded for the audience(s) ${missing.join(', ')}.`);
       }
     }
     const activation: Activation = {
@@ -108,11 +121,11 @@ export class Activator {
       mappings: s.mappings as Mapping[],
       mapping: check.mapping,
       audiences,
-      lists: structuredClone(s.lists),
+      lists,
       warnings: check.warnings,
     };
     this.activations.set(activation);
-    return { activationId: activation.id, lists: structuredClone(activation.lists), warnings: check.warnings };
+    return { activationId: activation.id, lists: listsRecord(lists), warnings: check.warnings };
   }
 }
 
@@ -120,13 +133,34 @@ export class Activator {
 function reusableLists(previous: Activation | undefined, audiences: AudienceSpec[]): Map<string, ResolvedList> {
   const reused = new Map<string, ResolvedList>();
   for (const audience of audiences) {
-    const known = previous?.lists[audience.id];
+    const known = previous?.lists.get(audience.id);
     if (!known) continue;
     const before = previous!.audiences.find((a) => a.id === audience.id);
     const same = audience.listId === undefined ? before?.listId === undefined && before?.name === audience.name : audience.listId === known.listId;
     if (same) reused.set(audience.id, { ...known, created: false });
   }
   return reused;
+}
+
+/**
+ * SPEC §2.7 and §6: two audiences may not end up in one list. The validator already caught the
+ * same list id or the same name twice; here, a list given by id to one audience that another
+ * audience would find by its name.
+ */
+function sharedListIssues(audiences: AudienceSpec[], known: ReadonlyMap<string, ResolvedList>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  audiences.forEach((audience, index) => {
+    if (known.has(audience.id)) return;
+    const owner = audiences.find((other) => other.id !== audience.id && known.get(other.id)?.listName === audience.name);
+    if (owner) {
+      issues.push({
+        code: 'AUDIENCE_LIST_CONFLICT',
+        path: `audiences/${index}`,
+        message: `The audience "${audience.name}" would use the Marketo list named "${audience.name}", which is already the list of the audience "${owner.name}"; give it another name or a listId.`,
+      });
+    }
+  });
+  return issues;
 }
 
 /** The fields an activation keeps: writable ones (mapping targets) and the dedupe field. */

@@ -2,6 +2,7 @@ import { inject, injectable } from 'inversify';
 import type { ValidationIssue } from '../errors.js';
 import { conditionHolds, type DestinationManifest } from '../manifest/types.js';
 import type { LeadField } from '../marketo/endpoints/lead-schema.js';
+import { syncRules } from '../sync-rules.js';
 import { TOKENS } from '../tokens.js';
 import type { ActivationWarning, AudienceSpec, DestinationConfig, Mapping } from '../types.js';
 import { parseSource, type AttributeMapping, type CompiledMapping, type SourceRef } from './mapping.js';
@@ -33,7 +34,7 @@ export class MappingValidator {
   check(config: DestinationConfig, fields: LeadField[], mappings: unknown, audiences: unknown): MappingCheck {
     const issues: ValidationIssue[] = [];
     const warnings: ActivationWarning[] = [];
-    issues.push(...this.audienceIssues(audiences));
+    issues.push(...this.audienceIssues(audiences, syncRules(config).syncsLists));
     if (!Array.isArray(mappings)) {
       issues.push({ code: 'INVALID_MAPPING', path: 'mappings', message: 'The mappings must be a list of { source, target } pairs.' });
       return { issues, warnings };
@@ -171,12 +172,13 @@ export class MappingValidator {
     return issues;
   }
 
-  private audienceIssues(audiences: unknown): ValidationIssue[] {
+  private audienceIssues(audiences: unknown, syncsLists: boolean): ValidationIssue[] {
     if (!Array.isArray(audiences)) {
       return [{ code: 'INVALID_AUDIENCE', path: 'audiences', message: 'The audiences must be a list of { id, name } objects.' }];
     }
     const issues: ValidationIssue[] = [];
     const ids = new Set<string>();
+    const listOwners = new Map<string, string>();
     const supported = new Set(this.manifest.audiences.supportedTypes);
     audiences.forEach((raw: unknown, index) => {
       const path = `audiences/${index}`;
@@ -200,6 +202,20 @@ export class MappingValidator {
       if (audience.listId !== undefined && (!Number.isInteger(audience.listId) || audience.listId <= 0)) {
         issues.push({ code: 'UNKNOWN_LIST', path, message: `The list id ${JSON.stringify(audience.listId)} of "${audience.name}" is not a Marketo list id (a positive whole number).` });
       }
+      // One list per audience (SPEC §2.7): two audiences may not share one, by id or by name.
+      const list = audience.listId !== undefined ? `id:${audience.listId}` : `name:${audience.name}`;
+      const owner = listOwners.get(list);
+      if (syncsLists && owner !== undefined) {
+        issues.push({
+          code: 'AUDIENCE_LIST_CONFLICT',
+          path,
+          message:
+            audience.listId !== undefined
+              ? `The audiences "${owner}" and "${audience.name}" both name the Marketo list ${audience.listId}; each audience needs a list of its own.`
+              : `The audiences "${owner}" and "${audience.name}" would share the Marketo list named "${audience.name}"; give one of them another name or a listId.`,
+        });
+      }
+      if (owner === undefined) listOwners.set(list, audience.name);
     });
     return issues;
   }

@@ -1,7 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { MappingValidationError, MarketoApiError, type ValidationIssue } from '../errors.js';
 import type { CallMeter } from '../marketo/client.js';
-import { FolderApi, type FolderRef } from '../marketo/endpoints/folders.js';
+import { FolderApi, type Folder, type FolderRef } from '../marketo/endpoints/folders.js';
 import { StaticListApi } from '../marketo/endpoints/static-lists.js';
 import type { MarketoTarget } from '../marketo/target.js';
 import { TOKENS } from '../tokens.js';
@@ -9,8 +9,12 @@ import type { AudienceSpec, Logger, ResolvedList } from '../types.js';
 
 /** Marketo's answer when an asset name is taken (static list and folder names are unique). */
 const NAME_TAKEN = '709';
-/** New folders go under this system folder of the workspace. */
-const LEAD_DATABASE_FOLDER = 'Lead Database';
+/**
+ * Where Marketo keeps static lists: the system folder Group Lists of each workspace's Lead
+ * Database (`/Lead Database/<workspace>/Group Lists`). The Lead Database itself is a zone,
+ * not a list folder (SPEC §7, recorded responses).
+ */
+const GROUP_LISTS = 'Group Lists';
 
 export interface ListPlacement {
   folderName: string;
@@ -86,13 +90,13 @@ export class StaticListResolver {
   private async listFolder(target: MarketoTarget, { folderName, workspaceName }: ListPlacement, meter: CallMeter): Promise<FolderRef> {
     const existing = await this.folders.findByName(target, folderName, workspaceName, meter);
     if (existing) return existing.folderId;
-    const parent = await this.folders.findByName(target, LEAD_DATABASE_FOLDER, workspaceName, meter);
+    const parent = await this.folders.findByName(target, GROUP_LISTS, workspaceName, meter, isGroupLists);
     if (!parent) {
       throw new MappingValidationError([
         {
           code: 'LIST_FOLDER_UNAVAILABLE',
           path: 'config.listFolder',
-          message: `The folder "${folderName}" does not exist in the workspace "${workspaceName}" and cannot be created: the workspace has no "${LEAD_DATABASE_FOLDER}" folder visible to the API user.`,
+          message: `The folder "${folderName}" does not exist in the workspace "${workspaceName}" and cannot be created: the API user sees no "${GROUP_LISTS}" folder in that workspace's Lead Database.`,
         },
       ]);
     }
@@ -108,3 +112,10 @@ export class StaticListResolver {
   }
 }
 
+
+/** The system folder Group Lists: a list folder (not a zone) that Marketo made, not a user's namesake. */
+function isGroupLists(folder: Folder): boolean {
+  if (folder.folderType !== undefined && folder.folderType !== 'List') return false;
+  if (folder.isSystem === false) return false;
+  return folder.path === undefined || /\/Group Lists$/.test(folder.path);
+}

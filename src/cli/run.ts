@@ -65,7 +65,7 @@ export async function runCommand(flags: RunFlags, io: Output, env: NodeJS.Proces
   const batchSize = positiveInt(flags['batch-size'], '--batch-size', plugin.manifest.batching.recommendedProfilesPerDelivery) || 1;
   const reportPath = flags.report ?? 'report.jsonl';
   const report = createWriteStream(reportPath);
-  const totals = { received: 0, delivered: 0, skipped: 0, rejected: 0, retryable: 0, created: 0, updated: 0, addedToList: 0, removedFromList: 0, apiCalls: 0 };
+  const totals = { received: 0, delivered: 0, skipped: 0, rejected: 0, retryable: 0, created: 0, updated: 0, addedToList: 0, removedFromList: 0, unchanged: 0, apiCalls: 0 };
   try {
     const { connectionId, config: normalised } = await plugin.connect({ credentials, config });
     const activation = await plugin.activate({ connectionId, audiences, mappings });
@@ -80,6 +80,7 @@ export async function runCommand(flags: RunFlags, io: Output, env: NodeJS.Proces
         totals.addedToList += report.summary.addedToList;
         totals.removedFromList += report.summary.removedFromList;
         totals.apiCalls += report.summary.apiCalls;
+        totals.unchanged += report.summary.unchanged;
       });
       let next = 0;
       for (const item of batch) {

@@ -2,7 +2,7 @@ import { AuthenticationError, MarketoApiError, MarketoTransportError, Permission
 import { classifyFailure, RETRYABLE_RECORD_CODES } from '../marketo/classify.js';
 import type { MarketoError } from '../marketo/envelope.js';
 import type { ResolvedOptions } from '../options.js';
-import { nextQuotaReset } from '../support/quota-clock.js';
+import { resumeAfterQuotaExhausted } from '../support/quota-clock.js';
 import type { RecordReason } from '../types.js';
 
 /** Why a record did not get delivered, and whether sending it again can help. */
@@ -31,13 +31,18 @@ export function failureFromError(error: unknown, now: number, options: ResolvedO
   const kind = classifyFailure(error);
   const marketoCode = error instanceof MarketoApiError ? error.marketoCode : undefined;
   const message = error instanceof Error ? error.message : 'Marketo call failed';
-  const withCode = marketoCode ? { marketoCode } : {};
+  const requestId = error instanceof MarketoApiError ? error.requestId : undefined;
+  const withCode = { ...(marketoCode && { marketoCode }), ...(requestId && { requestId }) };
+  // A record too large for any call (HTTP 413 down to a single record): sending it again cannot help.
+  if (error instanceof MarketoTransportError && error.httpStatus === 413) {
+    return { outcome: 'rejected', reason: { code: 'MARKETO_REJECTED', message, marketoCode: '413' } };
+  }
   switch (kind) {
     case 'quota':
       return {
         outcome: 'retryable',
         reason: { code: 'QUOTA_EXHAUSTED', message: `${message}. The daily quota resets at midnight US Central time.`, ...withCode },
-        retryAfterMs: nextQuotaReset(now) - now,
+        retryAfterMs: resumeAfterQuotaExhausted(now) - now,
       };
     case 'throttled':
       return { outcome: 'retryable', reason: { code: 'RATE_LIMITED', message, ...withCode }, retryAfterMs: options.limits.windowMs };
@@ -46,7 +51,7 @@ export function failureFromError(error: unknown, now: number, options: ResolvedO
     case 'refreshToken':
       return { outcome: 'retryable', reason: { code: 'MARKETO_UNAVAILABLE', message, ...withCode }, retryAfterMs: options.retry.maxDelayMs };
     default:
-      if (error instanceof MarketoApiError) return { outcome: 'rejected', reason: { code: 'MARKETO_REJECTED', message, marketoCode: error.marketoCode } };
+      if (error instanceof MarketoApiError) return { outcome: 'rejected', reason: { code: 'MARKETO_REJECTED', message, ...withCode } };
       // Unknown failures (a bug, a malformed answer) must not lose the record: send it again.
       return {
         outcome: 'retryable',
@@ -57,11 +62,12 @@ export function failureFromError(error: unknown, now: number, options: ResolvedO
 }
 
 /** The failure of one record that Marketo skipped, from its record-level reason. */
-export function failureFromRecord(reason: MarketoError | undefined, retryOnReplay: ReadonlySet<string> = new Set()): Failure {
+export function failureFromRecord(reason: MarketoError | undefined, retryOnReplay: ReadonlySet<string> = new Set(), requestId?: string): Failure {
   const code = reason?.code ?? 'unknown';
   const message = `Marketo skipped the record: ${code} ${reason?.message ?? 'no reason given'}`;
+  const id = requestId ? { requestId } : {};
   if (RETRYABLE_RECORD_CODES.has(code) || retryOnReplay.has(code)) {
-    return { outcome: 'retryable', reason: { code: 'MARKETO_UNAVAILABLE', message, marketoCode: code }, retryAfterMs: RECORD_QUEUE_WAIT_MS };
+    return { outcome: 'retryable', reason: { code: 'MARKETO_UNAVAILABLE', message, marketoCode: code, ...id }, retryAfterMs: RECORD_QUEUE_WAIT_MS };
   }
-  return { outcome: 'rejected', reason: { code: 'MARKETO_REJECTED', message, marketoCode: code } };
+  return { outcome: 'rejected', reason: { code: 'MARKETO_REJECTED', message, marketoCode: code, ...id } };
 }

@@ -1,7 +1,9 @@
 import type { FieldValue } from './intake.js';
 
-/** Marketo text fields hold at most 64 KB; longer values would only be refused (or blow the 1 MB body). */
+/** Marketo string fields hold at most 64 KB; longer values would only be refused (or blow the 1 MB body). */
 const MAX_TEXT_LENGTH = 65_535;
+/** A `text` (text area) field holds at most 30 000 bytes (recorded describe answers and Marketo's docs). */
+const MAX_TEXT_AREA_BYTES = 30_000;
 /** Control characters other than tab, newline and carriage return corrupt Marketo records. */
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const EMAIL = /^[\x21-\x3f\x41-\x7e]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
@@ -24,7 +26,10 @@ export type Checked = { value: FieldValue } | { problem: string };
 export function checkFieldValue(type: FieldType, value: FieldValue): Checked {
   const bad = (why: string): Checked => ({ problem: `The value for the Marketo field "${type.field}" ${why}.` });
   switch (type.dataType) {
-    case 'integer': {
+    // Marketo's percent and score fields are integers too.
+    case 'integer':
+    case 'percent':
+    case 'score': {
       const n = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
       return typeof n === 'number' && Number.isSafeInteger(n) ? { value: n } : bad(`must be a whole number, not ${preview(value)}`);
     }
@@ -55,10 +60,17 @@ export function checkFieldValue(type: FieldType, value: FieldValue): Checked {
       if (!EMAIL.test(email)) return bad(`must be an email address in plain ASCII (Marketo accepts no other), not ${preview(value)}`);
       return withinLength(type, email, bad);
     }
+    case 'text': {
+      const text = typeof value === 'string' ? value : String(value);
+      if (CONTROL_CHARACTERS.test(text)) return bad('contains control characters');
+      const bytes = Buffer.byteLength(text, 'utf8');
+      const max = Math.min(type.length ?? MAX_TEXT_AREA_BYTES, MAX_TEXT_AREA_BYTES);
+      return bytes > max ? bad(`is too long: ${bytes} bytes where Marketo allows ${max}`) : { value: text };
+    }
     default: {
       const text = typeof value === 'string' ? value : String(value);
       if (CONTROL_CHARACTERS.test(text)) return bad('contains control characters');
-      return withinLength(type, typeof value === 'string' ? value : text, bad);
+      return withinLength(type, text, bad);
     }
   }
 }

@@ -5,7 +5,8 @@ import { createAjv } from '../manifest/ajv.js';
 import { readManifestFile } from '../manifest/files.js';
 import type { MembershipStatus, ProfileEvent, RecordReason } from '../types.js';
 import { checkFieldValue } from './field-values.js';
-import { dedupeKey, readSource } from './profile-values.js';
+import { dedupeKey } from '../matching/dedupe-key.js';
+import { readSource } from './profile-values.js';
 
 export type FieldValue = string | number | boolean;
 
@@ -44,11 +45,12 @@ export class ProfileIntake {
   take(activation: Activation, profiles: unknown[]): IntakeResult {
     const accepted: IntakeRecord[] = [];
     const rejected: IntakeRejection[] = [];
-    profiles.forEach((profile, index) => {
-      const outcome = this.takeOne(activation, profile, index);
+    // By index, not forEach: a hole in a sparse array is an input too, and is rejected in place.
+    for (let index = 0; index < profiles.length; index++) {
+      const outcome = this.takeOne(activation, profiles[index], index);
       if ('reason' in outcome) rejected.push(outcome);
       else accepted.push(outcome);
-    });
+    }
     return { accepted, rejected };
   }
 

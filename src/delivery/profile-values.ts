@@ -23,8 +23,3 @@ export function readSource(event: ProfileEvent, source: SourceRef): unknown {
   }
   return current;
 }
-
-/** The key profiles are matched and coalesced on: Marketo compares emails case-insensitively. */
-export function dedupeKey(value: string, dataType: string): string {
-  return dataType === 'email' ? value.toLowerCase() : value;
-}

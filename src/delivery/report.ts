@@ -1,6 +1,6 @@
 import type { DeliveryReport, DeliverySummary, RecordResult } from '../types.js';
+import { isUnchanged, type GroupState } from './group-state.js';
 import type { IntakeRejection } from './intake.js';
-import type { GroupState } from './runner.js';
 
 /**
  * Builds the report: exactly one result per input profile, in input order. Any input the
@@ -8,13 +8,13 @@ import type { GroupState } from './runner.js';
  * Outcomes are counted per input; created/updated/list changes per lead (coalesced inputs
  * share one write).
  */
-export function buildReport(activationId: string, received: number, rejections: IntakeRejection[], states: GroupState[], apiCalls: number): DeliveryReport {
+export function buildReport(activationId: string, received: number, rejections: IntakeRejection[], states: GroupState[], apiCalls: number, dryRun = false): DeliveryReport {
   const results = new Array<RecordResult | undefined>(received);
   for (const rejection of rejections) {
     results[rejection.index] = { recordId: rejection.recordId, outcome: 'rejected', actions: [], reason: rejection.reason };
   }
   const summary: DeliverySummary = {
-    received, delivered: 0, created: 0, updated: 0, addedToList: 0, removedFromList: 0, skipped: 0, rejected: 0, retryable: 0, apiCalls,
+    received, delivered: 0, created: 0, updated: 0, addedToList: 0, removedFromList: 0, skipped: 0, rejected: 0, retryable: 0, unchanged: 0, apiCalls,
   };
   for (const state of states) {
     if (state.created) summary.created++;
@@ -32,8 +32,11 @@ export function buildReport(activationId: string, received: number, rejections: 
       retryAfterMs: 0,
     },
   );
-  for (const result of complete) summary[result.outcome]++;
-  return { activationId, summary, results: complete };
+  for (const result of complete) {
+    summary[result.outcome]++;
+    if (result.actions.length === 1 && result.actions[0] === 'unchanged') summary.unchanged++;
+  }
+  return { activationId, ...(dryRun && { dryRun: true as const }), summary, results: complete };
 }
 
 function resultOf(recordId: string, state: GroupState): RecordResult {
@@ -49,5 +52,5 @@ function resultOf(recordId: string, state: GroupState): RecordResult {
     };
   }
   if (state.skip) return { recordId, outcome: 'skipped', ...leadId, actions: [...state.actions], reason: { ...state.skip } };
-  return { recordId, outcome: 'delivered', ...leadId, actions: [...state.actions] };
+  return { recordId, outcome: 'delivered', ...leadId, actions: isUnchanged(state) ? ['unchanged'] : [...state.actions] };
 }

@@ -12,9 +12,17 @@ import type { MarketoTarget } from './target.js';
 import { TokenProvider } from './token-provider.js';
 import type { HttpMethod, HttpTransport } from './transport.js';
 
-/** Counts the HTTP calls a unit of work sent to Marketo (token calls excluded), for `summary.apiCalls`. */
-export class CallMeter {
+/** What counts the HTTP calls sent to Marketo for a unit of work (token calls excluded). */
+export interface CallCounter {
+  record(): void;
+}
+
+/** The calls of one delivery (or hook), for `summary.apiCalls`. */
+export class CallMeter implements CallCounter {
   calls = 0;
+  record(): void {
+    this.calls++;
+  }
 }
 
 export interface MarketoRequest {
@@ -28,7 +36,7 @@ export interface MarketoRequest {
   /** Which of Marketo's documented timeouts applies (default: the 30 s one). */
   timeout?: 'syncLeads' | 'lookup';
   responseType?: 'json' | 'text';
-  meter?: CallMeter;
+  meter?: CallCounter;
   /**
    * Called once, when the first attempt has its budget slot and is about to be sent: a call
    * shared across deliveries stops taking records then (the request is read after it).
@@ -72,11 +80,16 @@ export class MarketoClient {
   }
 
   private execute<R>(target: MarketoTarget, request: MarketoRequest, decode: (data: unknown, operation: string) => R): Promise<R> {
-    const operation = `${request.method} ${request.path}`;
     const budget = this.budget(target);
+    let prepared = false;
+    const prepare = () => {
+      if (prepared) return;
+      prepared = true;
+      request.beforeFirstSend?.();
+    };
     return this.retry.run(
-      { instanceKey: target.instanceKey, operation, pauseInstance: (pauseMs, error) => this.throttled(target, budget, pauseMs, error) },
-      (attemptNumber) => this.attempt(target, request, budget, operation, attemptNumber, decode),
+      { instanceKey: target.instanceKey, operation: `${request.method} ${request.path}`, pauseInstance: (pauseMs, error) => this.throttled(target, budget, pauseMs, error) },
+      (attemptNumber) => this.attempt(target, request, budget, prepare, attemptNumber, decode),
     );
   }
 
@@ -85,7 +98,7 @@ export class MarketoClient {
     target: MarketoTarget,
     request: MarketoRequest,
     budget: InstanceBudget,
-    operation: string,
+    prepare: () => void,
     attemptNumber: number,
     decode: (data: unknown, operation: string) => R,
   ): Promise<R> {
@@ -96,11 +109,14 @@ export class MarketoClient {
     const startedAt = this.now();
     let status: number | undefined;
     let requestId: string | undefined;
+    let operation = `${request.method} ${request.path}`;
     try {
       token = await this.tokens.accessToken(target);
-      if (attemptNumber === 1) request.beforeFirstSend?.();
+      prepare();
+      // A shared call builds its request when sealed: read it only now.
+      operation = `${request.method} ${request.path}`;
       sent = true;
-      if (request.meter) request.meter.calls++;
+      request.meter?.record();
       const response = await this.transport.send({
         method: request.method,
         url: `${target.baseUrl}${request.path}`,

@@ -1,3 +1,5 @@
+import type { LeadCache, LeadCacheSettings } from './lead-cache.js';
+
 /**
  * State that outlives one call and is shared by everyone who calls the same Marketo instance
  * (SPEC §5, §8.1): its call budget, the access tokens, the per-dedupe-value write lock. Two
@@ -71,6 +73,8 @@ export interface WriteLocks {
 }
 
 export interface SharedState {
+  /** The lead cache (SPEC §8.2); `undefined` settings mean the host turned it off. */
+  leadCache(settings: LeadCacheSettings | undefined): LeadCache;
   /** The budget of one Marketo instance; instances sharing state with stricter limits tighten it. */
   budget(instanceKey: string, settings: BudgetSettings): InstanceBudget;
   readonly tokens: TokenStore;

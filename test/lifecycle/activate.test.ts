@@ -139,7 +139,7 @@ describe('activate: audience lists', () => {
     api.done();
   });
 
-  it('creates the list folder under Lead Database when it is missing', async () => {
+  it("creates the list folder in the workspace's Group Lists when it is missing (the Lead Database is a zone)", async () => {
     const plugin = createPlugin(testOptions());
     const connectionId = await connected(plugin, { ...CONFIG, listFolder: 'Web Audiences' });
     const api = marketo()
@@ -150,9 +150,13 @@ describe('activate: audience lists', () => {
       .query({ name: 'Web Audiences', type: 'Folder', workSpace: 'Default' })
       .reply(200, envelope([]))
       .get('/rest/asset/v1/folder/byName.json')
-      .query({ name: 'Lead Database', type: 'Folder', workSpace: 'Default' })
-      .reply(200, envelope([{ id: 12, name: 'Lead Database', folderId: { id: 12, type: 'Folder' }, workspace: 'Default' }]))
-      .post('/rest/asset/v1/folders.json', (body: Record<string, string>) => body.name === 'Web Audiences' && body.parent === '{"id":12,"type":"Folder"}')
+      .query({ name: 'Group Lists', type: 'Folder', workSpace: 'Default' })
+      .reply(200, envelope([
+        // A user's namesake in Marketing Activities is not the system folder.
+        { id: 31, name: 'Group Lists', folderId: { id: 31, type: 'Folder' }, folderType: 'Marketing Folder', isSystem: false, path: '/Marketing Activities/Default/Group Lists', workspace: 'Default' },
+        { id: 14, name: 'Group Lists', folderId: { id: 14, type: 'Folder' }, folderType: 'List', isSystem: true, path: '/Lead Database/Default/Group Lists', workspace: 'Default' },
+      ]))
+      .post('/rest/asset/v1/folders.json', (body: Record<string, string>) => body.name === 'Web Audiences' && body.parent === '{"id":14,"type":"Folder"}')
       .reply(200, envelope([{ id: 88, name: 'Web Audiences', folderId: { id: 88, type: 'Folder' }, workspace: 'Default' }]))
       .post('/rest/asset/v1/staticLists.json', (body: Record<string, string>) => body.folder === '{"id":88,"type":"Folder"}')
       .reply(200, envelope([listAsset(3003, winback.name, 88)]));

@@ -40,11 +40,11 @@ const skippedBob = {
   recordId: 'r-bob',
   outcome: 'skipped',
   actions: [],
-  reason: { code: 'NO_MATCHING_LEAD', message: 'No Marketo lead has email = bob@example.com, and this destination does not create leads for it.' },
+  reason: { code: 'NO_MATCHING_LEAD', message: "No Marketo lead matches this profile's email, and this destination does not create leads for it." },
 };
 
 function summary(partial: Partial<DeliveryReport['summary']>): DeliveryReport['summary'] {
-  return { received: 3, delivered: 0, created: 0, updated: 0, addedToList: 0, removedFromList: 0, skipped: 0, rejected: 0, retryable: 0, apiCalls: 0, ...partial };
+  return { received: 3, delivered: 0, created: 0, updated: 0, addedToList: 0, removedFromList: 0, skipped: 0, rejected: 0, retryable: 0, unchanged: 0, apiCalls: 0, ...partial };
 }
 
 describe('deliver: the lead matching table', () => {
@@ -151,7 +151,7 @@ describe('deliver: memberships', () => {
         recordId: 'r-bob',
         outcome: 'skipped',
         actions: [],
-        reason: { code: 'NO_MATCHING_LEAD', message: 'No Marketo lead has email = bob@example.com, and this destination does not create leads for it.' },
+        reason: { code: 'NO_MATCHING_LEAD', message: "No Marketo lead matches this profile's email, and this destination does not create leads for it." },
       },
       { recordId: 'r-dan', outcome: 'delivered', leadId: 60, actions: ['updated', 'listRemoved:aud-1'] },
     ]);

@@ -60,7 +60,7 @@ describe('deliver: call plan', () => {
     expect(createSizes.sort()).to.deep.equal([300, 50]);
     expect(addSizes.sort()).to.deep.equal([100, 300, 300]);
     expect(report.summary).to.deep.equal({
-      received: 700, delivered: 700, created: 350, updated: 350, addedToList: 700, removedFromList: 0, skipped: 0, rejected: 0, retryable: 0, apiCalls: 10,
+      received: 700, delivered: 700, created: 350, updated: 350, addedToList: 700, removedFromList: 0, skipped: 0, rejected: 0, retryable: 0, unchanged: 0, apiCalls: 10,
     });
     expect(nock.pendingMocks()).to.deep.equal([]);
   });
@@ -162,7 +162,7 @@ describe('deliver: races and record-level failures', () => {
       outcome: 'rejected',
       leadId: 51,
       actions: [],
-      reason: { code: 'MARKETO_REJECTED', message: 'Marketo skipped the record: 1003 Invalid value for field lastName', marketoCode: '1003' },
+      reason: { code: 'MARKETO_REJECTED', message: 'Marketo skipped the record: 1003 Invalid value for field lastName', marketoCode: '1003', requestId: 'req#1' },
     });
     expect(report.results[2]!.reason).to.deep.include({ code: 'MARKETO_REJECTED', marketoCode: '1006' });
     expect(rejectedEvents).to.deep.equal([

@@ -110,7 +110,10 @@ describe('reliability: faults, then replaying retryables, give the fault-free re
       const first = rounds[0]!.results;
       expect(first.filter((r) => r.outcome === 'retryable').map((r) => r.reason?.marketoCode)).to.deep.equal(['1029']);
       const rejected = first.filter((r) => r.outcome === 'rejected');
-      expect(rejected.map((r) => r.reason)).to.deep.equal([{ code: 'MARKETO_REJECTED', message: 'Marketo skipped the record: 1003 Injected record failure 1003', marketoCode: '1003' }]);
+      expect(rejected.map((r) => r.reason)).to.deep.equal([
+        { code: 'MARKETO_REJECTED', message: 'Marketo skipped the record: 1003 Injected record failure 1003', marketoCode: '1003', requestId: rejected[0]!.reason!.requestId },
+      ]);
+      expect(rejected[0]!.reason!.requestId).to.match(/sbx/);
       expect([...final.values()].filter((r) => r.outcome === 'retryable')).to.deep.equal([]);
       const expected = await referenceState(PROFILES.filter((p) => p.recordId !== rejected[0]!.recordId));
       expect(marketoState(session.sandbox)).to.deep.equal(expected);

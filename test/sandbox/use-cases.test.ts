@@ -97,7 +97,7 @@ describe('use cases against the Marketo sandbox', () => {
 
   // Pending: the plugin creates its list folder directly under the Lead Database zone, which the
   // sandbox allows (Marketo's answer there is undocumented); SPEC §7 puts it in Group Lists.
-  it.skip('creates the list folder in the workspace\'s Group Lists (SPEC §7)', async () => {
+  it('creates the list folder in the workspace\'s Group Lists (SPEC §7)', async () => {
     const { activation } = await run({ syncType: 'audience_only', listFolder: 'CDP Audiences' });
     const list = sandbox.store.lists.get(activation.lists[AUDIENCE.id]!.listId)!;
     const folder = sandbox.store.folders.get(list.folderId)!;

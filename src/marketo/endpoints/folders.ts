@@ -14,6 +14,11 @@ export interface Folder {
   folderId: FolderRef;
   workspace?: string;
   parent?: FolderRef;
+  /** `Zone` (an area's root, e.g. Lead Database), `List` (Group Lists and list folders), `Marketing Folder`, … */
+  folderType?: string;
+  isSystem?: boolean;
+  /** e.g. `/Lead Database/Default/Group Lists/CDP Audiences` */
+  path?: string;
 }
 
 const MAX_FOLDERS_PER_PAGE = 200;
@@ -23,7 +28,7 @@ const MAX_FOLDERS_PER_PAGE = 200;
 export class FolderApi {
   constructor(@inject(MarketoClient) private readonly client: MarketoClient) {}
 
-  async findByName(target: MarketoTarget, name: string, workspaceName: string, meter?: CallMeter): Promise<Folder | undefined> {
+  async findByName(target: MarketoTarget, name: string, workspaceName: string, meter?: CallMeter, accept: (folder: Folder) => boolean = () => true): Promise<Folder | undefined> {
     const envelope = await this.client.call<Folder>(target, {
       method: 'GET',
       path: '/rest/asset/v1/folder/byName.json',
@@ -31,7 +36,7 @@ export class FolderApi {
       ...(meter && { meter }),
     });
     // byName may match case-insensitively or in other workspaces: keep the exact one.
-    return envelope.result.find((f) => f.name === name && (f.workspace === undefined || f.workspace === workspaceName));
+    return envelope.result.find((f) => f.name === name && (f.workspace === undefined || f.workspace === workspaceName) && accept(f));
   }
 
   /** One page of folders (every workspace when `workspaceName` is omitted). */

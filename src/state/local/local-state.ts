@@ -1,5 +1,7 @@
 import type { Clock, Sleep } from '../../tokens.js';
+import { NO_LEAD_CACHE, type LeadCache, type LeadCacheSettings } from '../lead-cache.js';
 import type { BudgetSettings, InstanceBudget, SharedState, TokenStore, WriteLocks } from '../shared-state.js';
+import { LocalLeadCache } from './local-lead-cache.js';
 import { LocalInstanceBudget } from './local-budget.js';
 import { LocalTokenStore } from './local-token-store.js';
 import { LocalWriteLocks } from './local-write-locks.js';
@@ -16,6 +18,7 @@ export class LocalState {
   private readonly budgets = new Map<string, LocalInstanceBudget>();
   private tokenStore: LocalTokenStore | undefined;
   private readonly locks = new LocalWriteLocks();
+  private leads: LocalLeadCache | undefined;
 
   /** What one plugin sees of this state, on its clock. */
   view(now: Clock, sleep: Sleep): SharedState {
@@ -24,9 +27,17 @@ export class LocalState {
       budget: (instanceKey, settings) => this.budget(instanceKey, settings, now, sleep),
       tokens: tokens as TokenStore,
       writeLocks: this.locks as WriteLocks,
+      leadCache: (settings) => this.leadCache(settings, now),
       // The state belongs to the process (or to whoever created it), not to one plugin.
       close: async () => {},
     };
+  }
+
+  private leadCache(settings: LeadCacheSettings | undefined, now: Clock): LeadCache {
+    if (!settings) return NO_LEAD_CACHE;
+    if (this.leads) this.leads.adjust(settings);
+    else this.leads = new LocalLeadCache(settings, now);
+    return this.leads;
   }
 
   private budget(instanceKey: string, settings: BudgetSettings, now: Clock, sleep: Sleep): InstanceBudget {

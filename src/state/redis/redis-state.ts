@@ -1,6 +1,8 @@
 import type { Clock, Sleep } from '../../tokens.js';
 import type { Logger } from '../../types.js';
+import { NO_LEAD_CACHE, type LeadCache, type LeadCacheSettings } from '../lead-cache.js';
 import type { BudgetSettings, InstanceBudget, SharedState, TokenStore, WriteLocks } from '../shared-state.js';
+import { RedisLeadCache } from './redis-lead-cache.js';
 import { LeaseRenewer } from './lease-renewer.js';
 import { RedisInstanceBudget } from './redis-budget.js';
 import { RedisConnection } from './redis-connection.js';
@@ -42,6 +44,10 @@ export class RedisState implements SharedState {
       this.budgets.set(instanceKey, budget);
     }
     return budget;
+  }
+
+  leadCache(settings: LeadCacheSettings | undefined): LeadCache {
+    return settings ? new RedisLeadCache(this.connection, settings) : NO_LEAD_CACHE;
   }
 
   async close(): Promise<void> {

@@ -135,7 +135,21 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+/**
+ * Records a confirmed write in a lead-cache entry (a hash). KEYS: the entry. ARGV: lead id,
+ * ttl ms, then field/value pairs (`f:<field>` digest, `l:<listId>` a/r). Another lead id
+ * replaces the entry: what was known of the old lead says nothing of the new one.
+ */
+const LEAD_CACHE_RECORD = `
+if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then redis.call('DEL', KEYS[1]) end
+redis.call('HSET', KEYS[1], 'id', ARGV[1])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
 export const LUA_SCRIPTS = {
+  leadCacheRecord: { keys: 1, lua: LEAD_CACHE_RECORD },
   budgetAcquire: { keys: 6, lua: BUDGET_ACQUIRE },
   budgetRelease: { keys: 3, lua: BUDGET_RELEASE },
   budgetRenew: { keys: 1, lua: BUDGET_RENEW },
