@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { ConfigValidationError, MappingValidationError } from '../errors.js';
 import { DEMO_HELP, demoCommand } from './demo.js';
@@ -61,6 +62,9 @@ export async function main(argv: string[], io: Output = consoleOutput, deps: Run
         if (rest.includes('--help')) return help(io, VALIDATE_HELP);
         return validateManifestCommand(rest[0], io.out);
       }
+      case '--version':
+        io.out(packageVersion());
+        return 0;
       case undefined:
       case 'help':
       case '--help':
@@ -81,6 +85,11 @@ export async function main(argv: string[], io: Output = consoleOutput, deps: Run
     io.err(`error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
     return 1;
   }
+}
+
+/** The installed package's version, found through the package's own name (works from src/ and dist/). */
+function packageVersion(): string {
+  return (createRequire(import.meta.url)('marketo-engage-destination/package.json') as { version: string }).version;
 }
 
 function help(io: Output, text: string): number {
