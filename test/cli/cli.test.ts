@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -66,6 +66,7 @@ describe('command line', () => {
     expect(io.stdout.join('\n')).to.contain('/removeSettings/0').and.to.contain('/overrideSettings/dedupeField/required');
     const ok = capture();
     expect(await main(['validate-manifest'], ok)).to.equal(0);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs the sandbox alone until interrupted, on the requested seed', async () => {
@@ -90,5 +91,6 @@ describe('command line', () => {
     const bad = capture();
     expect(await main(['sandbox', '--port', 'abc'], bad)).to.equal(2);
     expect(bad.stderr.join()).to.contain('--port must be a port number');
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Output } from '../../src/cli/io.js';
@@ -73,6 +73,7 @@ export async function runFixture(options: { sandbox?: SandboxOptions; settings?:
     report: () => readFileSync(join(dir, 'report.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>),
     close: async () => {
       await sandbox.stop();
+      rmSync(dir, { recursive: true, force: true });
       for (const key of ENV_KEYS) {
         if (saved[key] === undefined) delete process.env[key];
         else process.env[key] = saved[key];

@@ -1,15 +1,17 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseProfileLine, readInputLines } from '../../src/cli/profile-lines.js';
 
 describe('NDJSON input lines', () => {
   it('numbers the non-blank lines of the file, dropping a byte order mark and CR of CRLF endings', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'mkto-lines-')), 'p.ndjson');
+    const dir = mkdtempSync(join(tmpdir(), 'mkto-lines-'));
+    const file = join(dir, 'p.ndjson');
     writeFileSync(file, '\uFEFF{"a":1}\r\n\r\n  \r\n{"b":2}\r\n');
     const lines = [];
     for await (const line of readInputLines(file)) lines.push(line);
+    rmSync(dir, { recursive: true, force: true });
     expect(lines).to.deep.equal([{ line: 1, text: '{"a":1}' }, { line: 4, text: '{"b":2}' }]);
   });
 

@@ -1,12 +1,17 @@
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReportFile } from '../../src/cli/report-file.js';
 
 describe('ReportFile', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mkto-report-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
   it('replaces the previous report only on commit', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mkto-report-'));
     const path = join(dir, 'report.jsonl');
     writeFileSync(path, 'previous\n');
     const report = await ReportFile.create(path);
@@ -19,7 +24,6 @@ describe('ReportFile', () => {
   });
 
   it('leaves the previous report and no temporary file when discarded', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mkto-report-'));
     const path = join(dir, 'report.jsonl');
     writeFileSync(path, 'previous\n');
     const report = await ReportFile.create(path);

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -133,7 +133,16 @@ void plugin; void failure; void report; void running;
   });
 
   it('runs as the README says, with npx -p outside any checkout', async () => {
-    const { stdout } = await run('npm', ['exec', '--yes', '--prefer-offline', '--package', tarball, '--', 'marketo-destination', '--help'], work);
-    expect(stdout).to.match(/^Usage: marketo-destination/);
+    const npxCache = join((await run('npm', ['config', 'get', 'cache'], work)).stdout.trim(), '_npx');
+    try {
+      const { stdout } = await run('npm', ['exec', '--yes', '--prefer-offline', '--package', tarball, '--', 'marketo-destination', '--help'], work);
+      expect(stdout).to.match(/^Usage: marketo-destination/);
+    } finally {
+      // npx installs each new package spec into a folder of its own cache; this tarball's is of no further use.
+      for (const entry of existsSync(npxCache) ? readdirSync(npxCache) : []) {
+        const manifest = join(npxCache, entry, 'package.json');
+        if (existsSync(manifest) && readFileSync(manifest, 'utf8').includes(basename(work))) rmSync(join(npxCache, entry), { recursive: true, force: true });
+      }
+    }
   });
 });
