@@ -48,13 +48,13 @@ const COMMANDS: Record<string, Command> = {
 export async function main(argv: string[], io: Output = consoleOutput(), deps: CliDeps = {}): Promise<number> {
   const [name, ...rest] = argv;
   try {
-    if (name === undefined || name === '--help' || name === '-h') return help(io, USAGE);
-    if (name === 'help') return help(io, rest[0] !== undefined && Object.hasOwn(COMMANDS, rest[0]) ? COMMANDS[rest[0]]!.help : USAGE);
-    if (name === '--version') return help(io, packageVersion());
+    if (name === undefined || name === '--help' || name === '-h') return print(io, USAGE);
+    if (name === 'help') return print(io, rest[0] !== undefined && Object.hasOwn(COMMANDS, rest[0]) ? COMMANDS[rest[0]]!.help : USAGE);
+    if (name === '--version') return print(io, packageVersion());
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!command) throw new UsageError(`Unknown command "${name}".\n\n${USAGE}`);
     const { values, positionals } = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
-    if (values.help) return help(io, command.help);
+    if (values.help) return print(io, command.help);
     const allowed = command.positionals ?? 0;
     if (positionals.length > allowed) throw new UsageError(`Unexpected argument "${positionals[allowed]}". See: marketo-destination ${name} --help`);
     return await command.run(values, positionals, io, deps);
@@ -84,7 +84,7 @@ function packageVersion(): string {
   return (createRequire(import.meta.url)('marketo-engage-destination/package.json') as { version: string }).version;
 }
 
-function help(io: Output, text: string): number {
+function print(io: Output, text: string): number {
   io.out(text);
   return EXIT.ok;
 }
