@@ -61,6 +61,8 @@ export {
   InvalidRequestError,
   ManifestError,
   MappingValidationError,
+  MarketoApiError,
+  MarketoTransportError,
   PermissionError,
   StateUnavailableError,
   type ValidationIssue,

@@ -7,9 +7,11 @@ import type { Output } from './io.js';
 export const DEMO_HELP = `Usage: marketo-destination demo
 
 Starts the local Marketo sandbox on a free loopback port and runs the four use cases of the
-destination through the real plugin hooks (connect → activate → deliver), printing for each
-what changed in Marketo: leads created or updated (with partition), list membership, skipped
-profiles and why, and the delivery summary.`;
+destination through the real plugin hooks (connect → activate → deliver). For each profile it
+prints the lead matched (the newest among duplicates), the fields changed, the list membership
+change, or why the profile was skipped; for each use case, what changed in Marketo — read from
+the sandbox, so re-adding a member or removing a non-member counts for nothing — and the
+delivery report's counts.`;
 
 const AUDIENCE = { id: 'aud-winback', name: 'Winback 90 days' };
 const MAPPINGS = [
@@ -78,7 +80,8 @@ async function runUseCase(number: number, useCase: (typeof USE_CASES)[number], s
     else io.out('   no list: profile only never touches list membership');
     const report = await plugin.deliver({ activationId: activation.activationId, profiles: PROFILES });
     for (const [i, result] of report.results.entries()) io.out(`   ${describeResult(PROFILES[i]!, result, before, sandbox, list?.listId)}`);
-    io.out(`   summary: ${summaryLine(report.summary)}`);
+    io.out(`   in Marketo: ${changesLine(before, sandbox, list?.listId)}`);
+    io.out(`   report: ${reportLine(report.summary)}`);
   } finally {
     await plugin.teardown();
   }
@@ -114,7 +117,7 @@ function describeResult(profile: ProfileEvent, result: RecordResult, before: Sna
   if (result.actions.includes('created')) parts.push(`created lead ${lead.id} in ${partition}`);
   else parts.push(`lead ${lead.id} (${partition})${duplicates.length > 1 ? ` — newest of ${duplicates.length} duplicates (${duplicates.map((d) => d.id).join(', ')})` : ''}`);
   const old = before.leads.get(lead.id);
-  const changed = Object.entries(lead.fields).filter(([k, v]) => old?.fields[k] !== v && old !== undefined).map(([k, v]) => `${k}: ${JSON.stringify(old?.fields[k] ?? null)} → ${JSON.stringify(v)}`);
+  const changed = old ? changedFields(old, lead).map((k) => `${k}: ${JSON.stringify(old.fields[k] ?? null)} → ${JSON.stringify(lead.fields[k])}`) : [];
   if (changed.length > 0) parts.push(`updated ${changed.join(', ')}`);
   else if (!result.actions.includes('created')) parts.push('fields untouched');
   if (listId !== undefined) {
@@ -125,6 +128,31 @@ function describeResult(profile: ProfileEvent, result: RecordResult, before: Sna
   return `${email} ${parts.join('; ')}`;
 }
 
-export function summaryLine(s: DeliverySummary): string {
-  return `received ${s.received} · delivered ${s.delivered} · skipped ${s.skipped} · rejected ${s.rejected} · retryable ${s.retryable} · created ${s.created} · updated ${s.updated} · added ${s.addedToList} · removed ${s.removedFromList} · Marketo calls ${s.apiCalls}`;
+function changedFields(old: SandboxLead, lead: SandboxLead): string[] {
+  return Object.keys(lead.fields).filter((k) => old.fields[k] !== lead.fields[k]);
+}
+
+/**
+ * What changed in Marketo, read from the sandbox before and after: a lead counts as updated
+ * only when a value changed, a membership only when the lead was not (or no longer is) a member.
+ * The report's own summary counts what Marketo confirmed, which includes no-ops.
+ */
+function changesLine(before: Snapshot, sandbox: RunningSandbox, listId: number | undefined): string {
+  const leads = [...sandbox.store.leads.values()];
+  const created = leads.filter((lead) => !before.leads.has(lead.id)).length;
+  const updated = leads.filter((lead) => {
+    const old = before.leads.get(lead.id);
+    return old !== undefined && changedFields(old, lead).length > 0;
+  }).length;
+  const parts = [`${created} lead(s) created`, `${updated} lead(s) changed`];
+  if (listId !== undefined) {
+    const was = before.members.get(listId) ?? new Set<number>();
+    const is = sandbox.store.lists.get(listId)?.members ?? new Set<number>();
+    parts.push(`${[...is].filter((id) => !was.has(id)).length} joined the list`, `${[...was].filter((id) => !is.has(id)).length} left it`);
+  }
+  return parts.join(' · ');
+}
+
+function reportLine(s: DeliverySummary): string {
+  return `received ${s.received} · delivered ${s.delivered} · skipped ${s.skipped} · rejected ${s.rejected} · retryable ${s.retryable} · Marketo calls ${s.apiCalls}`;
 }

@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 
-/** A problem the user can fix (missing file, bad JSON, missing credentials); exit code 2. */
+/** A problem the user can fix (missing file, bad JSON, bad option, missing credentials); exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** Editors on Windows like to start UTF-8 files with a byte order mark; JSON.parse does not. */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** Reads and parses a JSON file, naming the file and the reason when it cannot. */
@@ -15,7 +20,7 @@ export function readJsonFile(path: string, what: string): unknown {
     throw new UsageError(code === 'ENOENT' ? `The ${what} file ${path} does not exist.` : `Cannot read the ${what} file ${path}: ${(error as Error).message}`);
   }
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(withoutBom(text)) as unknown;
   } catch (error) {
     throw new UsageError(`The ${what} file ${path} is not valid JSON: ${(error as Error).message}`);
   }
@@ -38,10 +43,27 @@ export interface Output {
   progress(line: string): void;
 }
 
-export const consoleOutput: Output = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  progress: (line) => {
-    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}`);
-  },
-};
+/** stdout and stderr; a progress line on a terminal is cleared before any other line is written. */
+export function consoleOutput(): Output {
+  let progressShown = false;
+  const clearProgress = () => {
+    if (!progressShown) return;
+    process.stderr.write('\r\x1b[2K');
+    progressShown = false;
+  };
+  return {
+    out: (line) => {
+      clearProgress();
+      process.stdout.write(`${line}\n`);
+    },
+    err: (line) => {
+      clearProgress();
+      process.stderr.write(`${line}\n`);
+    },
+    progress: (line) => {
+      if (!process.stderr.isTTY) return;
+      process.stderr.write(`\r\x1b[2K${line}`);
+      progressShown = line !== '';
+    },
+  };
+}

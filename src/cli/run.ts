@@ -1,157 +1,222 @@
-import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { createPlugin } from '../index.js';
-import type { AudienceSpec, DeliveryReport, Mapping, PluginOptions, ProfileEvent, RecordResult } from '../types.js';
-import { summaryLine } from './demo.js';
-import { credentialsFromEnv, readJsonFile, UsageError, type Output } from './io.js';
+import { createPlugin, type MarketoDestinationPlugin } from '../index.js';
+import type { DestinationEvents } from '../events.js';
+import { loadShippedManifest } from '../manifest/validate.js';
+import type { DeliverySummary, Logger, PluginOptions, RecordResult } from '../types.js';
+import { deliverWithReplays, marketoTookNone, UNAVAILABLE_REASONS, type BatchResults } from './batch-delivery.js';
+import { EXIT } from './exit-codes.js';
+import type { Output } from './io.js';
+import { createCliLogger } from './logger.js';
+import { parseProfileLine, readInputLines, type ProfileLine } from './profile-lines.js';
+import { ReportFile } from './report-file.js';
+import { readRunSettings, RUN_DEFAULTS, type RunFlags, type RunSettings } from './run-settings.js';
 
 export const RUN_HELP = `Usage: marketo-destination run --config settings.json --mappings mappings.json
                                --audiences audiences.json --profiles profiles.ndjson [options]
 
-Streams profile events (one JSON object per line) through connect → activate → deliver.
-Credentials come from MARKETO_CLIENT_ID and MARKETO_CLIENT_SECRET.
+Streams profile events (NDJSON: one JSON object per line) through connect → activate → deliver in
+batches, sends retryable profiles again as Marketo advises, and writes one report line per input
+line. Credentials come from MARKETO_CLIENT_ID and MARKETO_CLIENT_SECRET.
 
 Options:
-  --report file.jsonl      one line per input profile with its final result (default: report.jsonl)
-  --batch-size N           profiles per delivery (default: the manifest's recommendation, 900)
-  --marketo-base-url URL   call this base URL instead of https://{munchkinId}.mktorest.com (sandbox)
-  --max-replays N          times retryable profiles are sent again (default 3)
-  --max-wait-ms N          longest wait before a replay (default 60000)
+  --report FILE                 one JSON line per input line (default: ${RUN_DEFAULTS.report}); written to a
+                                temporary file beside it and renamed at the end, so a run that fails
+                                leaves the previous report as it was
+  --batch-size N                profiles per delivery (default: the manifest's recommendation, 900)
+  --max-replays N               times retryable profiles are sent again (default ${RUN_DEFAULTS.maxReplays})
+  --max-wait-ms N               longest wait before a replay, in milliseconds (default ${RUN_DEFAULTS.maxWaitMs})
+  --max-unavailable-batches N   stop after N batches in a row of which Marketo took nothing
+                                (unavailable, rate limited, quota used up) (default ${RUN_DEFAULTS.maxUnavailableBatches});
+                                a used-up daily quota stops the run at once
+  --marketo-base-url URL        call this base URL instead of https://{munchkinId}.mktorest.com (sandbox)
+  --log-level LEVEL             debug, info, warn or error (default ${RUN_DEFAULTS.logLevel}); logs go to stderr
+  --log-format FORMAT           text, or json: one object per line with time, level, msg and fields
+                                (default ${RUN_DEFAULTS.logFormat})
+  -h, --help                    show this help
 
-Exit code: 0 when every profile was delivered or skipped, 1 when any was rejected or is still
-retryable, 2 for a usage error (missing file, bad JSON, missing credentials).`;
+Exit codes:
+  0  every profile delivered or skipped
+  1  some profile rejected or still retryable (see the report)
+  2  usage: a bad option, a missing or unreadable file, bad JSON, missing credentials
+  3  settings, mappings or credentials refused (by the plugin or by Marketo)
+  4  stopped early: Marketo unavailable, or its daily quota used up`;
 
-export interface RunFlags {
-  config?: string;
-  mappings?: string;
-  audiences?: string;
-  profiles?: string;
-  report?: string;
-  'batch-size'?: string;
-  'marketo-base-url'?: string;
-  'max-replays'?: string;
-  'max-wait-ms'?: string;
-}
-
-/** What a test swaps out: the plugin's host options and the wait between replays. */
+/** What a test swaps out: the plugin's host options, the wait between replays, the clock. */
 export interface RunDeps {
   pluginOptions?: PluginOptions;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function positiveInt(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a whole number, got ${value}`);
-  return n;
+/** Counts over the whole run: outcomes per report line, and what Marketo confirmed. */
+export interface RunTotals {
+  lines: number;
+  delivered: number;
+  skipped: number;
+  rejected: number;
+  retryable: number;
+  created: number;
+  updated: number;
+  addedToList: number;
+  removedFromList: number;
+  apiCalls: number;
 }
+
+/** Why a run stopped before the end of its input. */
+type EarlyStop = ({ kind: 'quota'; resetsAt: number } | { kind: 'unavailable'; batches: number; lastReason: string }) & {
+  /** The last input line with a report line. */
+  lastLine: number;
+  /** Non-blank lines after it, counted but not read as profiles. */
+  unread: number;
+};
 
 export async function runCommand(flags: RunFlags, io: Output, env: NodeJS.ProcessEnv = process.env, deps: RunDeps = {}): Promise<number> {
-  for (const flag of ['config', 'mappings', 'audiences', 'profiles'] as const) {
-    if (!flags[flag]) throw new UsageError(`--${flag} is required. See: marketo-destination run --help`);
-  }
-  if (!existsSync(flags.profiles!)) throw new UsageError(`The profiles file ${flags.profiles} does not exist.`);
-  const credentials = credentialsFromEnv(env);
-  const config = readJsonFile(flags.config!, 'settings') as Record<string, unknown>;
-  const mappings = readJsonFile(flags.mappings!, 'mappings') as Mapping[];
-  const audiences = readJsonFile(flags.audiences!, 'audiences') as AudienceSpec[];
-  const maxReplays = positiveInt(flags['max-replays'], '--max-replays', 3);
-  const maxWaitMs = positiveInt(flags['max-wait-ms'], '--max-wait-ms', 60_000);
-
-  const plugin = createPlugin({ ...deps.pluginOptions, ...(flags['marketo-base-url'] && { marketoBaseUrl: flags['marketo-base-url'] }) });
-  const sleep = deps.sleep ?? realSleep;
-  const batchSize = positiveInt(flags['batch-size'], '--batch-size', plugin.manifest.batching.recommendedProfilesPerDelivery) || 1;
-  const reportPath = flags.report ?? 'report.jsonl';
-  const report = createWriteStream(reportPath);
-  const totals = { received: 0, delivered: 0, skipped: 0, rejected: 0, retryable: 0, created: 0, updated: 0, addedToList: 0, removedFromList: 0, unchanged: 0, apiCalls: 0 };
+  const batching = loadShippedManifest().batching;
+  const settings = readRunSettings(flags, env, batching.maxProfilesPerDelivery);
+  const now = deps.now ?? Date.now;
+  const logger = createCliLogger({ level: settings.logLevel, format: settings.logFormat, write: io.err, now });
+  const plugin = createPlugin({ ...deps.pluginOptions, logger, ...(settings.marketoBaseUrl && { marketoBaseUrl: settings.marketoBaseUrl }) });
+  logAlerts(plugin.events, logger);
+  let report: ReportFile | undefined;
   try {
-    const { connectionId, config: normalised } = await plugin.connect({ credentials, config });
-    const activation = await plugin.activate({ connectionId, audiences, mappings });
-    io.out(`Connected to ${normalised.munchkinId} (${normalised.syncType}); ${Object.keys(activation.lists).length} audience list(s) ready.`);
-    for (const warning of activation.warnings) io.err(`warning: ${warning.message}`);
+    const { connectionId, config } = await plugin.connect({ credentials: settings.credentials, config: settings.config });
+    const activation = await plugin.activate({ connectionId, audiences: settings.audiences, mappings: settings.mappings });
+    io.out(`Connected to ${config.munchkinId} (${config.syncType}); ${Object.keys(activation.lists).length} audience list(s) ready.`);
+    for (const { code, message } of activation.warnings) logger.warn(message, { code });
 
-    const deliverBatch = async (batch: Array<{ line: number; profile: ProfileEvent | undefined; parseError?: string }>) => {
-      const profiles = batch.filter((b) => b.profile).map((b) => b.profile!);
-      const results = await deliverWithReplays(plugin, activation.activationId, profiles, { maxReplays, maxWaitMs, sleep }, (report) => {
-        totals.created += report.summary.created;
-        totals.updated += report.summary.updated;
-        totals.addedToList += report.summary.addedToList;
-        totals.removedFromList += report.summary.removedFromList;
-        totals.apiCalls += report.summary.apiCalls;
-        totals.unchanged += report.summary.unchanged;
-      });
-      let next = 0;
-      for (const item of batch) {
-        const result: RecordResult = item.profile
-          ? results[next++]!
-          : { recordId: `line:${item.line}`, outcome: 'rejected', actions: [], reason: { code: 'INVALID_PROFILE', message: `Line ${item.line} is not valid JSON: ${item.parseError}` } };
-        totals.received++;
-        totals[result.outcome]++;
-        await writeLine(report, { line: item.line, ...result });
-      }
-      io.progress(`${totals.received} profile(s): ${totals.delivered} delivered, ${totals.skipped} skipped, ${totals.rejected} rejected, ${totals.retryable} retryable`);
-    };
+    report = await ReportFile.create(settings.reportPath);
+    const batchSize = settings.batchSize ?? batching.recommendedProfilesPerDelivery;
+    const { totals, stop } = await streamProfiles({ plugin, activationId: activation.activationId, settings, batchSize, report, io, logger, now, sleep: deps.sleep ?? realSleep });
+    await report.commit();
+    report = undefined;
 
-    let batch: Array<{ line: number; profile: ProfileEvent | undefined; parseError?: string }> = [];
-    let lineNumber = 0;
-    for await (const line of createInterface({ input: createReadStream(flags.profiles!), crlfDelay: Infinity })) {
-      lineNumber++;
-      if (line.trim() === '') continue;
-      try {
-        batch.push({ line: lineNumber, profile: JSON.parse(line) as ProfileEvent });
-      } catch (error) {
-        batch.push({ line: lineNumber, profile: undefined, parseError: (error as Error).message });
-      }
-      if (batch.length >= batchSize) {
-        await deliverBatch(batch);
-        batch = [];
-      }
+    io.progress('');
+    io.out(`Report: ${settings.reportPath} (${totals.lines} line(s))`);
+    for (const line of summaryLines(totals)) io.out(line);
+    if (stop) {
+      logger.error(stopMessage(stop, totals, settings.profilesPath), { exitCode: EXIT.stopped, unreadLines: stop.unread });
+      return EXIT.stopped;
     }
-    if (batch.length > 0) await deliverBatch(batch);
+    return totals.rejected > 0 || totals.retryable > 0 ? EXIT.notDelivered : EXIT.ok;
   } finally {
-    await new Promise<void>((resolve) => report.end(resolve));
+    await report?.discard();
     await plugin.teardown();
   }
-  io.progress('');
-  io.out(`Report: ${reportPath} (${totals.received} line(s))`);
-  io.out(`Summary: ${summaryLine(totals)}`);
-  return totals.rejected > 0 || totals.retryable > 0 ? 1 : 0;
 }
 
-/** Delivers, then sends retryable profiles again as the report advises, a bounded number of times. */
-async function deliverWithReplays(
-  plugin: ReturnType<typeof createPlugin>,
-  activationId: string,
-  profiles: ProfileEvent[],
-  { maxReplays, maxWaitMs, sleep }: { maxReplays: number; maxWaitMs: number; sleep: (ms: number) => Promise<void> },
-  count: (report: DeliveryReport) => void,
-): Promise<RecordResult[]> {
-  const results: RecordResult[] = new Array(profiles.length);
-  let pending = profiles.map((profile, index) => ({ profile, index }));
-  for (let round = 0; pending.length > 0; round++) {
-    const report = await plugin.deliver({ activationId, profiles: pending.map((p) => p.profile) });
-    count(report);
-    const again: typeof pending = [];
-    let wait = 0;
-    report.results.forEach((result, i) => {
-      results[pending[i]!.index] = result;
-      if (result.outcome === 'retryable') {
-        again.push(pending[i]!);
-        wait = Math.max(wait, result.retryAfterMs ?? 0);
-      }
-    });
-    if (again.length === 0 || round >= maxReplays || wait > maxWaitMs) break;
-    await sleep(wait);
-    pending = again;
+interface StreamContext {
+  plugin: MarketoDestinationPlugin;
+  activationId: string;
+  settings: RunSettings;
+  batchSize: number;
+  report: ReportFile;
+  io: Output;
+  logger: Logger;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/**
+ * Reads the input in batches and delivers each; every line read gets its report line. After an
+ * early stop the rest of the file is only counted, so the message can say how much was not sent.
+ */
+async function streamProfiles(context: StreamContext): Promise<{ totals: RunTotals; stop?: EarlyStop }> {
+  const totals: RunTotals = { lines: 0, delivered: 0, skipped: 0, rejected: 0, retryable: 0, created: 0, updated: 0, addedToList: 0, removedFromList: 0, apiCalls: 0 };
+  const unavailable = { batches: 0 };
+  let stop: EarlyStop | undefined;
+  let batch: ProfileLine[] = [];
+  for await (const input of readInputLines(context.settings.profilesPath)) {
+    if (stop) {
+      stop.unread++;
+      continue;
+    }
+    batch.push(parseProfileLine(input));
+    if (batch.length >= context.batchSize) {
+      stop = await deliverBatch(context, batch, totals, unavailable);
+      batch = [];
+    }
   }
-  return results;
+  if (!stop && batch.length > 0) stop = await deliverBatch(context, batch, totals, unavailable);
+  return { totals, ...(stop && { stop }) };
 }
 
-function writeLine(stream: WriteStream, value: unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (stream.write(`${JSON.stringify(value)}\n`)) resolve();
-    else stream.once('drain', resolve).once('error', reject);
+async function deliverBatch(context: StreamContext, batch: ProfileLine[], totals: RunTotals, unavailable: { batches: number }): Promise<EarlyStop | undefined> {
+  const { settings, logger } = context;
+  const profiles = batch.flatMap((item) => ('profile' in item ? [item.profile] : []));
+  const policy = { maxReplays: settings.maxReplays, maxWaitMs: settings.maxWaitMs, sleep: context.sleep, logger };
+  const delivered: BatchResults = profiles.length === 0 ? { results: [] } : await deliverWithReplays(context.plugin, context.activationId, profiles, policy, (summary) => addConfirmed(totals, summary));
+  let next = 0;
+  const lines = batch.map((item) => {
+    const result: RecordResult =
+      'profile' in item ? delivered.results[next++]! : { recordId: `line:${item.line}`, outcome: 'rejected', actions: [], reason: { code: 'INVALID_PROFILE', message: item.problem } };
+    totals.lines++;
+    totals[result.outcome]++;
+    return { line: item.line, ...result };
   });
+  await context.report.append(lines);
+  context.io.progress(`${totals.lines} line(s): ${totals.delivered} delivered, ${totals.skipped} skipped, ${totals.rejected} rejected, ${totals.retryable} retryable`);
+  const span = { fromLine: batch[0]!.line, toLine: batch.at(-1)!.line };
+  logger.debug('Batch done', { ...span, ...countOutcomes(lines) });
+
+  const position = { lastLine: span.toLine, unread: 0 };
+  if (delivered.quotaRetryAfterMs !== undefined) return { kind: 'quota', resetsAt: context.now() + delivered.quotaRetryAfterMs, ...position };
+  const tookNone = marketoTookNone(delivered.results);
+  if (tookNone === undefined) return undefined;
+  unavailable.batches = tookNone ? unavailable.batches + 1 : 0;
+  if (!tookNone) return undefined;
+  const lastReason = delivered.results.find((r) => UNAVAILABLE_REASONS.has(r.reason?.code ?? ''))?.reason;
+  logger.warn('Marketo took none of this batch', { ...span, batchesInARow: unavailable.batches, stopAfter: settings.maxUnavailableBatches, reason: lastReason?.code });
+  if (unavailable.batches < settings.maxUnavailableBatches) return undefined;
+  return { kind: 'unavailable', batches: unavailable.batches, lastReason: lastReason ? `${lastReason.code}: ${lastReason.message}` : 'unknown', ...position };
+}
+
+function addConfirmed(totals: RunTotals, summary: DeliverySummary): void {
+  totals.created += summary.created;
+  totals.updated += summary.updated;
+  totals.addedToList += summary.addedToList;
+  totals.removedFromList += summary.removedFromList;
+  totals.apiCalls += summary.apiCalls;
+}
+
+function countOutcomes(results: RecordResult[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * The plugin's summary counts what Marketo confirmed, which is not always a change: a list add
+ * of a lead already in the list is confirmed as added, the removal of a lead that was not in it
+ * as removed, and an update as updated whether or not a value differed. The words say so.
+ */
+export function summaryLines(t: RunTotals): string[] {
+  return [
+    `Profiles: ${t.lines} read · ${t.delivered} delivered · ${t.skipped} skipped · ${t.rejected} rejected · ${t.retryable} still retryable`,
+    `Marketo confirmed: ${t.created} lead(s) created · ${t.updated} lead(s) updated (fields sent, changed or not) · ` +
+      `${t.addedToList} in list (added or already a member) · ${t.removedFromList} out of list (removed or not a member) · ${t.apiCalls} API call(s)`,
+  ];
+}
+
+function stopMessage(stop: EarlyStop, totals: RunTotals, profilesPath: string): string {
+  const unread =
+    stop.unread === 0
+      ? 'No line was left unread.'
+      : `The ${stop.unread} line(s) of ${profilesPath} after line ${stop.lastLine} were not read and have no report line.`;
+  const left = `${totals.retryable} profile(s) in the report are retryable. ${unread}`;
+  if (stop.kind === 'quota') {
+    return `Stopped: Marketo's daily API quota is used up (QUOTA_EXHAUSTED). It resets at ${new Date(stop.resetsAt).toISOString()} (midnight US Central time). ${left} Run again after the reset.`;
+  }
+  return `Stopped: Marketo took none of the last ${stop.batches} batch(es) (${stop.lastReason}). ${left} Run again when Marketo answers.`;
+}
+
+/** The plugin's alerts, in the log: what an operator watches for during a long run. */
+function logAlerts(events: DestinationEvents, logger: Logger): void {
+  events.on('rate.limited', ({ message, ...fields }) => logger.warn(message, fields));
+  events.on('quota.exhausted', ({ message, ...fields }) => logger.error(message, fields));
+  events.on('auth.failed', ({ message, ...fields }) => logger.error(message, fields));
+  events.on('records.rejected', ({ message, ...fields }) => logger.info(message, fields));
+  events.on('run.started', ({ message, ...fields }) => logger.debug(message, fields));
+  events.on('run.succeeded', ({ message, ...fields }) => logger.debug(message, fields));
+  events.on('run.failed', ({ message, ...fields }) => logger.debug(message, fields));
 }

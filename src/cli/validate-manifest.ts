@@ -4,6 +4,11 @@ import { extendManifest } from '../manifest/extend.js';
 import { deriveSettingsSchema } from '../manifest/settings-schema.js';
 import { loadShippedManifest, validateManifest } from '../manifest/validate.js';
 
+export const VALIDATE_HELP = `Usage: marketo-destination validate-manifest [file]
+
+Validates the shipped manifest, or FILE: a whole manifest (it has "manifestVersion") or an
+extension of the shipped one. Prints every problem with its JSON pointer; exit code 1 if any.`;
+
 /**
  * `validate-manifest [file]`: validates the shipped manifest, or a file that is either a whole
  * manifest or an extension of the shipped one, and prints every problem or a summary.
