@@ -77,5 +77,7 @@ export interface SandboxOptions {
    */
   createRace?: boolean | { windowMs: number };
   bulk?: SandboxBulkOptions;
+  /** Told of every call admitted past the token check and the limits (when, and which operation): to measure a client's pace. */
+  onCall?: (call: { at: number; operation: string }) => void;
   now?: () => number;
 }

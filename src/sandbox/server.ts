@@ -131,6 +131,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         stats.calls++;
         const operation = operationName(parsed);
         stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
+        options.onCall?.({ at: admission.at, operation });
         const reply = await answer(parsed, fault);
         if (NOT_COUNTED.has(failureCode(reply) ?? '')) guard.forgive(admission);
         send(res, reply);

@@ -30,7 +30,7 @@ let skipAnnounced = false;
  * A suite of cluster-mode tests against the real Redis. Without one (a newcomer's laptop) the
  * suite is skipped with one visible line; in CI (`CI=true`) a missing Redis fails the run.
  */
-export function describeWithRedis(title: string, body: () => void): void {
+export function describeWithRedis(title: string, body: (this: Mocha.Suite) => void): void {
   describe(title, function () {
     before(async function () {
       if (await redisAnswers()) return;
@@ -39,7 +39,7 @@ export function describeWithRedis(title: string, body: () => void): void {
       skipAnnounced = true;
       this.skip();
     });
-    body();
+    body.call(this);
   });
 }
 
