@@ -147,6 +147,21 @@ describeWithRedis('cluster mode: worker processes sharing Redis', function () {
     }
   });
 
+  it('shares the lead cache: a second process re-delivering the same profiles makes no call', async () => {
+    await sandboxWith({ latencyMs: 5 });
+    const profiles = [range(0, 40).map((i) => person(i))];
+    const [first] = start(job(profiles));
+    expect(await first!.exited).to.equal(0);
+    const callsBefore = sandbox!.stats.calls;
+    const [second] = start(job(profiles));
+    expect(await second!.exited).to.equal(0);
+    const report = second!.lines.find((l) => l.summary)!;
+    expect(report.summary).to.include({ delivered: 40, unchanged: 40, apiCalls: 0 });
+    // The second process only connected and activated (metadata and the list by name).
+    expect(sandbox!.stats.byOperation['lookup leads']).to.equal(1);
+    expect(sandbox!.stats.calls - callsBefore).to.equal(4);
+  });
+
   it('with Redis stopped mid-run: records come back retryable, and replaying them loses and doubles nothing', async () => {
     await sandboxWith({ latencyMs: 20 });
     const url = await relay.start();

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { createPlugin, type MarketoDestinationPlugin } from '../../src/index.js';
 import type { MembershipStatus, PluginOptions, ProfileEvent } from '../../src/types.js';
-import { CONFIG, connected, envelope, listAsset, MAPPINGS, marketo, testOptions } from './marketo.js';
+import { CONFIG, connected, envelope, FakeClock, listAsset, MAPPINGS, marketo, testOptions, virtualTime } from './marketo.js';
 
 export const LIST_ID = 1001;
 export const AUDIENCE = { id: 'aud-1', name: 'Winback 90 days' };
@@ -9,11 +9,13 @@ export const AUDIENCE = { id: 'aud-1', name: 'Winback 90 days' };
 export interface Session {
   plugin: MarketoDestinationPlugin;
   activationId: string;
+  clock: FakeClock;
 }
 
 /** connect → activate with one audience mapped to list 1001 (found by name). */
 export async function session(config: Record<string, unknown> = {}, options: PluginOptions = {}, audiences = [AUDIENCE]): Promise<Session> {
-  const plugin = createPlugin(testOptions(options));
+  const time = virtualTime();
+  const plugin = createPlugin(testOptions({ now: time.now, sleep: time.sleep, ...options }));
   const connectionId = await connected(plugin, { ...CONFIG, ...config });
   const syncType = (config.syncType as string | undefined) ?? CONFIG.syncType;
   if (syncType !== 'profile_only') {
@@ -23,7 +25,7 @@ export async function session(config: Record<string, unknown> = {}, options: Plu
   }
   const { activationId } = await plugin.activate({ connectionId, audiences, mappings: [...MAPPINGS] });
   nock.cleanAll();
-  return { plugin, activationId };
+  return { plugin, activationId, clock: time.clock };
 }
 
 export function profile(recordId: string, email: string, options: { first?: string; last?: string; status?: MembershipStatus | Record<string, MembershipStatus> } = {}): ProfileEvent {
