@@ -18,7 +18,9 @@ import { LeadsApi } from './marketo/endpoints/leads.js';
 import { ListMembershipApi } from './marketo/endpoints/list-membership.js';
 import { Deliverer } from './delivery/deliverer.js';
 import { ProfileIntake } from './delivery/intake.js';
+import { Backfiller } from './backfill/backfiller.js';
 import { LeadSync } from './delivery/lead-sync.js';
+import { BulkImportApi } from './marketo/endpoints/bulk-import.js';
 import { RestWrites } from './delivery/rest-writes.js';
 import { WriteLocking } from './delivery/write-locking.js';
 import { SharedCalls } from './marketo/shared-calls.js';
@@ -90,13 +92,15 @@ const activationModule = new ContainerModule(({ bind }) => {
   bind(Activator).toSelf().inSingletonScope();
 });
 
-/** deliver: intake, write locks, matching, the plan and its REST writes, the report. */
+/** deliver and backfill: intake, write locks, matching, the plan and its REST or bulk writes, the report. */
 const deliveryModule = new ContainerModule(({ bind }) => {
   bind(ProfileIntake).toSelf().inSingletonScope();
   bind(LeadMatcher).toSelf().inSingletonScope();
   bind(RestWrites).toSelf().inSingletonScope();
   bind(WriteLocking).toSelf().inSingletonScope();
   bind(LeadSync).toSelf().inSingletonScope();
+  bind(BulkImportApi).toSelf().inSingletonScope();
+  bind(Backfiller).toSelf().inSingletonScope();
   bind(Deliverer).toSelf().inSingletonScope();
 });
 

@@ -11,6 +11,8 @@ import type { ActivationState } from './activation/activations.js';
 import type {
   ActivateRequest,
   ActivateResult,
+  BackfillReport,
+  BackfillRequest,
   ConnectRequest,
   ConnectResult,
   Credentials,
@@ -29,6 +31,8 @@ export interface MarketoDestinationPlugin {
   connect(request: ConnectRequest): Promise<ConnectResult>;
   activate(request: ActivateRequest): Promise<ActivateResult>;
   deliver(request: DeliverRequest): Promise<DeliveryReport>;
+  /** An audience's first load through Bulk Lead Import (SPEC §8.3), in bounded memory. */
+  backfill(request: BackfillRequest): Promise<BackfillReport>;
   /** The activation as plain JSON without secrets, for the host to persist. */
   exportActivation(activationId: string): ActivationState;
   /** Resumes a persisted activation (no Marketo call, nothing created). */
@@ -49,6 +53,7 @@ export function createPlugin(options: PluginOptions = {}): MarketoDestinationPlu
     connect: (request: ConnectRequest) => lifecycle.connect(request),
     activate: (request: ActivateRequest) => lifecycle.activate(request),
     deliver: (request: DeliverRequest) => lifecycle.deliver(request),
+    backfill: (request: BackfillRequest) => lifecycle.backfill(request),
     exportActivation: (activationId: string) => lifecycle.exportActivation(activationId),
     restoreActivation: (state: unknown, credentials: Credentials) => lifecycle.restoreActivation(state, credentials),
     teardown: (request?: TeardownRequest) => lifecycle.teardown(request),

@@ -21,6 +21,7 @@ export interface ResolvedOptions {
   redis: { url: string; keyPrefix: string; lockTtlMs: number } | undefined;
   /** Undefined when the host turned the lead cache off. */
   leadCache: { maxEntries: number; ttlMs: number } | undefined;
+  bulk: { pollIntervalMs: number; maxFileBytes: number };
   localState: LocalState;
 }
 
@@ -66,6 +67,7 @@ export function resolveOptions(options: PluginOptions = {}): ResolvedOptions {
       options.leadCache === false
         ? undefined
         : { maxEntries: options.leadCache?.maxEntries ?? 100_000, ttlMs: options.leadCache?.ttlMs ?? 86_400_000 },
+    bulk: { pollIntervalMs: options.bulk?.pollIntervalMs ?? 5_000, maxFileBytes: options.bulk?.maxFileBytes ?? 10_485_760 },
   };
   checkOptions(resolved);
   return resolved;
@@ -84,11 +86,16 @@ function checkOptions(o: ResolvedOptions): void {
     ['timeouts.lookupMs', o.timeouts.lookup],
     ['timeouts.defaultMs', o.timeouts.default],
     ...(o.leadCache ? ([['leadCache.maxEntries', o.leadCache.maxEntries], ['leadCache.ttlMs', o.leadCache.ttlMs]] as Array<[string, number]>) : []),
+    ['bulk.pollIntervalMs', o.bulk.pollIntervalMs],
+    ['bulk.maxFileBytes', o.bulk.maxFileBytes],
   ];
   for (const [name, value] of positive) {
     if (!Number.isInteger(value) || value < 1) {
       throw new TypeError(`PluginOptions.${name} must be a positive integer, got ${String(value)}`);
     }
+  }
+  if (o.bulk.maxFileBytes > 10_485_760) {
+    throw new TypeError('PluginOptions.bulk.maxFileBytes may not exceed Marketo\'s 10 MB (10 485 760 bytes) per import file');
   }
   if (o.limits.batchSize > MARKETO_MAX_BATCH) {
     throw new TypeError(`PluginOptions.limits.batchSize may not exceed Marketo's ${MARKETO_MAX_BATCH} records per call`);

@@ -2,6 +2,7 @@ import { inject, injectable } from 'inversify';
 import { ActivationRegistry, type ActivationState } from './activation/activations.js';
 import { Activator } from './activation/activator.js';
 import { ConnectionRegistry } from './connection/connections.js';
+import { Backfiller } from './backfill/backfiller.js';
 import { Deliverer } from './delivery/deliverer.js';
 import { Connector, requireObject } from './connection/connector.js';
 import { AuthenticationError, PermissionError } from './errors.js';
@@ -14,6 +15,8 @@ import { TOKENS } from './tokens.js';
 import type {
   ActivateRequest,
   ActivateResult,
+  BackfillReport,
+  BackfillRequest,
   ConnectRequest,
   ConnectResult,
   Credentials,
@@ -36,6 +39,7 @@ export class Lifecycle {
     @inject(Connector) private readonly connector: Connector,
     @inject(Activator) private readonly activator: Activator,
     @inject(Deliverer) private readonly deliverer: Deliverer,
+    @inject(Backfiller) private readonly backfiller: Backfiller,
     @inject(ConnectionRegistry) private readonly connections: ConnectionRegistry,
     @inject(ActivationRegistry) private readonly activations: ActivationRegistry,
     @inject(TOKENS.SharedState) private readonly state: SharedState,
@@ -63,6 +67,15 @@ export class Lifecycle {
   deliver(request: DeliverRequest): Promise<DeliveryReport> {
     try {
       return this.deliverer.deliver(request);
+    } catch (error) {
+      return Promise.reject(this.redactor.scrubError(error));
+    }
+  }
+
+  /** Like deliver: only caller errors reject; every profile gets its result through onResult. */
+  backfill(request: BackfillRequest): Promise<BackfillReport> {
+    try {
+      return this.backfiller.backfill(request);
     } catch (error) {
       return Promise.reject(this.redactor.scrubError(error));
     }

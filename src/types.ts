@@ -61,6 +61,8 @@ export interface PluginOptions {
    * `{ maxEntries: 100 000, ttlMs: 86 400 000 }`; `false` turns it off.
    */
   leadCache?: { maxEntries?: number; ttlMs?: number } | false;
+  /** Bulk backfill (SPEC §8.3): how often import jobs are polled, and the largest file (default 5 000 ms, 10 485 760 bytes). */
+  bulk?: { pollIntervalMs?: number; maxFileBytes?: number };
   marketoBaseUrl?: string;
   limits?: PluginLimits;
   retry?: RetryOptions;
@@ -232,6 +234,46 @@ export interface DeliveryReport {
   dryRun?: true;
   summary: DeliverySummary;
   results: RecordResult[];
+}
+
+export interface BackfillRequest {
+  activationId: string;
+  /** Read as a stream, in bounded memory: an array, a generator, a readable stream of objects… */
+  profiles: Iterable<ProfileEvent> | AsyncIterable<ProfileEvent>;
+  /** Called exactly once per input profile, in no particular order. */
+  onResult?: (result: RecordResult) => void;
+  /** Called at every phase change and at least every 10 000 profiles read. */
+  onProgress?: (progress: BackfillProgress) => void;
+}
+
+/** `matching`: reading and matching the input; `importing`: field imports finishing; `lists`: list joins and removals; `done`. */
+export type BackfillPhase = 'matching' | 'importing' | 'lists' | 'done';
+
+export interface BackfillProgress {
+  phase: BackfillPhase;
+  /** Profiles read from the input. */
+  read: number;
+  /** Profiles matched (or found to match nothing) against Marketo. */
+  matched: number;
+  /** Rows Marketo reports imported, over every import job so far. */
+  imported: number;
+  /** Profiles whose result was given to `onResult`. */
+  done: number;
+}
+
+/** One bulk import job of a backfill, as it ended. */
+export interface BackfillImport {
+  batchId: number;
+  status: 'Queued' | 'Importing' | 'Complete' | 'Failed';
+  rows: number;
+  failed: number;
+  warnings: number;
+}
+
+export interface BackfillReport {
+  activationId: string;
+  summary: DeliverySummary;
+  imports: BackfillImport[];
 }
 
 export interface TeardownRequest {

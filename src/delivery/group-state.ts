@@ -27,6 +27,6 @@ export function freshState(group: LeadGroup): GroupState {
 }
 
 /** Nothing was needed: the cache knew the lead and every value and membership was already written. */
-export function isUnchanged(state: GroupState): boolean {
+export function isUnchanged(state: Pick<GroupState, 'fromCache' | 'sent' | 'failure' | 'skip' | 'leadId'>): boolean {
   return state.fromCache && !state.sent && !state.failure && !state.skip && state.leadId !== undefined;
 }

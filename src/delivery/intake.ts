@@ -42,12 +42,13 @@ export interface IntakeResult {
 export class ProfileIntake {
   private readonly validateEvent: ValidateFunction<ProfileEvent> = createAjv().compile<ProfileEvent>(readManifestFile('profile-event.schema.json') as object);
 
-  take(activation: Activation, profiles: unknown[]): IntakeResult {
+  /** `firstIndex`: the position of `profiles[0]` in the whole input (a backfill reads it in chunks). */
+  take(activation: Activation, profiles: unknown[], firstIndex = 0): IntakeResult {
     const accepted: IntakeRecord[] = [];
     const rejected: IntakeRejection[] = [];
     // By index, not forEach: a hole in a sparse array is an input too, and is rejected in place.
     for (let index = 0; index < profiles.length; index++) {
-      const outcome = this.takeOne(activation, profiles[index], index);
+      const outcome = this.takeOne(activation, profiles[index], firstIndex + index);
       if ('reason' in outcome) rejected.push(outcome);
       else accepted.push(outcome);
     }

@@ -39,7 +39,10 @@ export function buildReport(activationId: string, received: number, rejections: 
   return { activationId, ...(dryRun && { dryRun: true as const }), summary, results: complete };
 }
 
-function resultOf(recordId: string, state: GroupState): RecordResult {
+/** What a record's result is read from: a delivery's group state, or a backfill's tracked group. */
+export type ResultState = Pick<GroupState, 'leadId' | 'fromCache' | 'sent' | 'actions' | 'failure' | 'skip'>;
+
+export function resultOf(recordId: string, state: ResultState): RecordResult {
   const leadId = state.leadId === undefined ? {} : { leadId: state.leadId };
   if (state.failure) {
     return {

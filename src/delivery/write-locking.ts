@@ -30,14 +30,15 @@ export class WriteLocking {
     @inject(TOKENS.Clock) private readonly now: Clock,
   ) {}
 
-  async take(activation: Activation, groups: readonly LeadGroup[]): Promise<LockedRound> {
+  /** `patienceMs` 0: take what is free now (a backfill comes back for the rest later). */
+  async take(activation: Activation, groups: readonly LeadGroup[], patienceMs = PATIENCE_MS): Promise<LockedRound> {
     const keyOf = (group: LeadGroup) => `${activation.target.instanceKey}|${activation.config.dedupeField}|${group.key}`;
-    const patienceEnds = this.now() + PATIENCE_MS;
+    const patienceEnds = this.now() + patienceMs;
     for (;;) {
       const { lease, busy } = await this.state.writeLocks.tryAcquire(groups.map(keyOf));
       if (busy.length === 0) return { held: [...groups], deferred: [], release: () => lease.release() };
       const busyKeys = new Set(busy);
-      if (this.now() >= patienceEnds && busy.length < groups.length) {
+      if (this.now() >= patienceEnds && (busy.length < groups.length || patienceMs === 0)) {
         return {
           held: groups.filter((g) => !busyKeys.has(keyOf(g))),
           deferred: groups.filter((g) => busyKeys.has(keyOf(g))),
