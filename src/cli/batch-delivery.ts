@@ -18,6 +18,8 @@ export function marketoTookNone(results: readonly RecordResult[]): boolean | und
 }
 
 export interface ReplayPolicy {
+  /** Lookups only: nothing is written (SPEC §8.2). */
+  dryRun?: boolean;
   maxReplays: number;
   maxWaitMs: number;
   sleep: (ms: number) => Promise<void>;
@@ -47,7 +49,7 @@ export async function deliverWithReplays(
   const results: RecordResult[] = new Array(profiles.length);
   let pending = profiles.map((profile, index) => ({ profile, index }));
   for (let round = 0; pending.length > 0; round++) {
-    const report = await plugin.deliver({ activationId, profiles: pending.map((p) => p.profile) });
+    const report = await plugin.deliver({ activationId, profiles: pending.map((p) => p.profile), ...(policy.dryRun && { dryRun: true }) });
     count(report.summary);
     const again: typeof pending = [];
     let wait = 0;

@@ -19,9 +19,11 @@ export const RUN_OPTIONS = {
   'max-unavailable-batches': { type: 'string' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  bulk: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
-export type RunFlags = { [K in keyof typeof RUN_OPTIONS]?: string };
+export type RunFlags = { [K in keyof typeof RUN_OPTIONS]?: (typeof RUN_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** Everything `run` needs, checked before any call to Marketo. */
 export interface RunSettings {
@@ -39,6 +41,10 @@ export interface RunSettings {
   maxUnavailableBatches: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** Lookups only: the report and the summary say what a real run would do. */
+  dryRun: boolean;
+  /** Through Bulk Lead Import (an audience's first load), not in REST batches. */
+  bulk: boolean;
 }
 
 export const RUN_DEFAULTS = { report: 'report.jsonl', maxReplays: 3, maxWaitMs: 60_000, maxUnavailableBatches: 3, logLevel: 'info', logFormat: 'text' } as const;
@@ -58,7 +64,10 @@ export function readRunSettings(flags: RunFlags, env: NodeJS.ProcessEnv, maxBatc
       flags['max-unavailable-batches'] === undefined ? RUN_DEFAULTS.maxUnavailableBatches : wholeNumber(flags['max-unavailable-batches'], '--max-unavailable-batches', 1),
     logLevel: oneOf(flags['log-level'], '--log-level', LOG_LEVELS, RUN_DEFAULTS.logLevel),
     logFormat: oneOf(flags['log-format'], '--log-format', LOG_FORMATS, RUN_DEFAULTS.logFormat),
+    dryRun: flags['dry-run'] === true,
+    bulk: flags.bulk === true,
   };
+  if (settings.dryRun && settings.bulk) throw new UsageError('--dry-run and --bulk do not go together: a dry run makes no import. Drop one of them.');
   checkProfilesFile(settings.profilesPath);
   checkReportPath(settings.reportPath);
   const credentials = credentialsFromEnv(env);

@@ -7,6 +7,7 @@ import { EXIT } from './exit-codes.js';
 import type { Output } from './io.js';
 import { createCliLogger } from './logger.js';
 import { parseProfileLine, readInputLines, type ProfileLine } from './profile-lines.js';
+import { backfillFile } from './bulk-run.js';
 import { ReportFile } from './report-file.js';
 import { readRunSettings, RUN_DEFAULTS, type RunFlags, type RunSettings } from './run-settings.js';
 
@@ -27,6 +28,10 @@ Options:
   --max-unavailable-batches N   stop after N batches in a row of which Marketo took nothing
                                 (unavailable, rate limited, quota used up) (default ${RUN_DEFAULTS.maxUnavailableBatches});
                                 a used-up daily quota stops the run at once
+  --dry-run                     look leads up but write nothing: the report and a plan per audience
+                                say what a real run would create, update, leave unchanged, add, remove
+  --bulk                        send the file through Bulk Lead Import (an audience's first load: far
+                                fewer API calls for large files), with the phase, counts and time left
   --marketo-base-url URL        call this base URL instead of https://{munchkinId}.mktorest.com (sandbox)
   --log-level LEVEL             debug, info, warn or error (default ${RUN_DEFAULTS.logLevel}); logs go to stderr
   --log-format FORMAT           text, or json: one object per line with time, level, msg and fields
@@ -60,7 +65,10 @@ export interface RunTotals {
   updated: number;
   addedToList: number;
   removedFromList: number;
+  unchanged: number;
   apiCalls: number;
+  /** A dry run's plan: by action (`created`, `updated`, `unchanged`, `listAdded:aud-1`, …), how many profiles. */
+  plan: Map<string, number>;
 }
 
 /** Why a run stopped before the end of its input. */
@@ -86,6 +94,15 @@ export async function runCommand(flags: RunFlags, io: Output, env: NodeJS.Proces
     for (const { code, message } of activation.warnings) logger.warn(message, { code });
 
     report = await ReportFile.create(settings.reportPath);
+    if (settings.bulk) {
+      const bulk = await backfillFile(plugin, activation.activationId, settings.profilesPath, report, io, now);
+      await report.commit();
+      report = undefined;
+      const totals = { ...emptyTotals(), ...bulk.outcomes, lines: bulk.lines, ...pick(bulk.report.summary) };
+      io.out(`Report: ${settings.reportPath} (${totals.lines} line(s)); ${bulk.report.imports.length} bulk import(s)`);
+      for (const line of summaryLines(totals)) io.out(line);
+      return totals.rejected > 0 || totals.retryable > 0 ? EXIT.notDelivered : EXIT.ok;
+    }
     const batchSize = settings.batchSize ?? batching.recommendedProfilesPerDelivery;
     const { totals, stop } = await streamProfiles({ plugin, activationId: activation.activationId, settings, batchSize, report, io, logger, now, sleep: deps.sleep ?? realSleep });
     await report.commit();
@@ -93,7 +110,8 @@ export async function runCommand(flags: RunFlags, io: Output, env: NodeJS.Proces
 
     io.progress('');
     io.out(`Report: ${settings.reportPath} (${totals.lines} line(s))`);
-    for (const line of summaryLines(totals)) io.out(line);
+    if (settings.dryRun) for (const line of planLines(totals, settings.audiences)) io.out(line);
+    else for (const line of summaryLines(totals)) io.out(line);
     if (stop) {
       logger.error(stopMessage(stop, totals, settings.profilesPath), { exitCode: EXIT.stopped, unreadLines: stop.unread });
       return EXIT.stopped;
@@ -121,8 +139,17 @@ interface StreamContext {
  * Reads the input in batches and delivers each; every line read gets its report line. After an
  * early stop the rest of the file is only counted, so the message can say how much was not sent.
  */
+function emptyTotals(): RunTotals {
+  return { lines: 0, delivered: 0, skipped: 0, rejected: 0, retryable: 0, created: 0, updated: 0, addedToList: 0, removedFromList: 0, unchanged: 0, apiCalls: 0, plan: new Map() };
+}
+
+function pick(summary: DeliverySummary): Pick<RunTotals, 'created' | 'updated' | 'addedToList' | 'removedFromList' | 'unchanged' | 'apiCalls'> {
+  const { created, updated, addedToList, removedFromList, unchanged, apiCalls } = summary;
+  return { created, updated, addedToList, removedFromList, unchanged, apiCalls };
+}
+
 async function streamProfiles(context: StreamContext): Promise<{ totals: RunTotals; stop?: EarlyStop }> {
-  const totals: RunTotals = { lines: 0, delivered: 0, skipped: 0, rejected: 0, retryable: 0, created: 0, updated: 0, addedToList: 0, removedFromList: 0, apiCalls: 0 };
+  const totals = emptyTotals();
   const unavailable = { batches: 0 };
   let stop: EarlyStop | undefined;
   let batch: ProfileLine[] = [];
@@ -144,7 +171,7 @@ async function streamProfiles(context: StreamContext): Promise<{ totals: RunTota
 async function deliverBatch(context: StreamContext, batch: ProfileLine[], totals: RunTotals, unavailable: { batches: number }): Promise<EarlyStop | undefined> {
   const { settings, logger } = context;
   const profiles = batch.flatMap((item) => ('profile' in item ? [item.profile] : []));
-  const policy = { maxReplays: settings.maxReplays, maxWaitMs: settings.maxWaitMs, sleep: context.sleep, logger };
+  const policy = { dryRun: settings.dryRun, maxReplays: settings.maxReplays, maxWaitMs: settings.maxWaitMs, sleep: context.sleep, logger };
   const delivered: BatchResults = profiles.length === 0 ? { results: [] } : await deliverWithReplays(context.plugin, context.activationId, profiles, policy, (summary) => addConfirmed(totals, summary));
   let next = 0;
   const lines = batch.map((item) => {
@@ -152,7 +179,8 @@ async function deliverBatch(context: StreamContext, batch: ProfileLine[], totals
       'profile' in item ? delivered.results[next++]! : { recordId: `line:${item.line}`, outcome: 'rejected', actions: [], reason: { code: 'INVALID_PROFILE', message: item.problem } };
     totals.lines++;
     totals[result.outcome]++;
-    return { line: item.line, ...result };
+    if (settings.dryRun) for (const action of result.actions) totals.plan.set(action, (totals.plan.get(action) ?? 0) + 1);
+    return { line: item.line, ...result, ...(settings.dryRun && { dryRun: true }) };
   });
   await context.report.append(lines);
   context.io.progress(`${totals.lines} line(s): ${totals.delivered} delivered, ${totals.skipped} skipped, ${totals.rejected} rejected, ${totals.retryable} retryable`);
@@ -176,7 +204,18 @@ function addConfirmed(totals: RunTotals, summary: DeliverySummary): void {
   totals.updated += summary.updated;
   totals.addedToList += summary.addedToList;
   totals.removedFromList += summary.removedFromList;
+  totals.unchanged += summary.unchanged;
   totals.apiCalls += summary.apiCalls;
+}
+
+/** A dry run's plan: what a real run would do, in all and per audience. */
+export function planLines(t: RunTotals, audiences: ReadonlyArray<{ id: string; name: string }>): string[] {
+  const count = (action: string) => t.plan.get(action) ?? 0;
+  return [
+    `Dry run — nothing was written. Profiles: ${t.lines} read · ${t.delivered} would be delivered · ${t.skipped} skipped · ${t.rejected} rejected · ${t.retryable} could not be looked up`,
+    `Would create ${count('created')} lead(s) · update ${count('updated')} · leave ${count('unchanged')} unchanged (${t.apiCalls} lookup call(s))`,
+    ...audiences.map((a) => `  audience "${a.name}" (${a.id}): would add ${count(`listAdded:${a.id}`)} · remove ${count(`listRemoved:${a.id}`)}`),
+  ];
 }
 
 function countOutcomes(results: RecordResult[]): Record<string, number> {
@@ -193,8 +232,9 @@ function countOutcomes(results: RecordResult[]): Record<string, number> {
 export function summaryLines(t: RunTotals): string[] {
   return [
     `Profiles: ${t.lines} read · ${t.delivered} delivered · ${t.skipped} skipped · ${t.rejected} rejected · ${t.retryable} still retryable`,
-    `Marketo confirmed: ${t.created} lead(s) created · ${t.updated} lead(s) updated (fields sent, changed or not) · ` +
-      `${t.addedToList} in list (added or already a member) · ${t.removedFromList} out of list (removed or not a member) · ${t.apiCalls} API call(s)`,
+    `Marketo confirmed: ${t.created} lead(s) created · ${t.updated} lead(s) updated (changed fields sent) · ` +
+      `${t.addedToList} in list (added or already a member) · ${t.removedFromList} out of list (removed or not a member) · ` +
+      `${t.unchanged} unchanged (no call needed) · ${t.apiCalls} API call(s)`,
   ];
 }
 

@@ -221,6 +221,53 @@ describe('marketo-destination run', () => {
     });
   });
 
+  describe('--dry-run', () => {
+    it('writes nothing to Marketo, marks every report line, and prints the plan per audience', async () => {
+      fx.writeProfiles([profileLine(1, 'ann.lee@example.com'), profileLine(2, 'new.person@example.com'), '{']);
+      const leadsBefore = structuredClone([...fx.sandbox.store.leads.values()]);
+      const io = capture();
+      expect(await main(fx.args(['--dry-run']), io, fx.deps)).to.equal(1); // the bad line is rejected
+      expect([...fx.sandbox.store.leads.values()]).to.deep.equal(leadsBefore);
+      expect(Object.keys(fx.sandbox.stats.byOperation).filter((o) => o.startsWith('sync') || o.startsWith('list'))).to.deep.equal([]);
+      const report = fx.report();
+      expect(report.map((r) => [r.line, r.outcome, r.actions, r.dryRun])).to.deep.equal([
+        [1, 'delivered', ['updated', 'listAdded:aud-1'], true],
+        [2, 'delivered', ['created', 'listAdded:aud-1'], true],
+        [3, 'rejected', [], true],
+      ]);
+      const stdout = io.stdout.join('\n');
+      expect(stdout).to.contain('Dry run — nothing was written. Profiles: 3 read · 2 would be delivered · 0 skipped · 1 rejected');
+      expect(stdout).to.contain('Would create 1 lead(s) · update 1 · leave 0 unchanged (1 lookup call(s))');
+      expect(stdout).to.contain('audience "CLI audience" (aud-1): would add 2 · remove 0');
+    });
+
+    it('is refused together with --bulk', async () => {
+      fx.writeProfiles([profileLine(1, 'ann.lee@example.com')]);
+      const io = capture();
+      expect(await main(fx.args(['--dry-run', '--bulk']), io, fx.deps)).to.equal(2);
+      expect(io.stderr.join('\n')).to.contain('--dry-run and --bulk do not go together');
+    });
+  });
+
+  describe('--bulk', () => {
+    it('streams the file through Bulk Lead Import, with a report line per input line and the progress of each phase', async () => {
+      fx.writeProfiles([profileLine(1, 'ann.lee@example.com'), '[]', profileLine(3, 'new.person@example.com'), profileLine(4, 'raj.patel@example.com')]);
+      const io = capture();
+      expect(await main(fx.args(['--bulk']), io, fx.deps)).to.equal(1); // line 2 is not a profile
+      const report = fx.report().sort((a, b) => Number(a.line) - Number(b.line));
+      expect(report.map((r) => [r.line, r.recordId, r.outcome, r.actions])).to.deep.equal([
+        [1, 'r-1', 'delivered', ['updated', 'listAdded:aud-1']],
+        [2, 'line:2', 'rejected', []],
+        [3, 'r-3', 'delivered', ['created', 'listAdded:aud-1']],
+        [4, 'r-4', 'delivered', ['updated', 'listAdded:aud-1']],
+      ]);
+      expect(fx.sandbox.stats.byOperation).not.to.have.any.keys('sync leads updateOnly', 'sync leads createOnly', 'list add');
+      expect(io.progressLines.filter(Boolean).map((l) => l.split(' · ')[0])).to.include.members(['matching', 'importing', 'lists', 'done']);
+      expect(io.progressLines.filter(Boolean).at(-1)).to.match(/^done · read 4\/4 · imported \d+ · done 4 \(100 %\)$/);
+      expect(io.stdout.join('\n')).to.match(/Report: .* \(4 line\(s\)\); \d+ bulk import\(s\)/);
+    });
+  });
+
   describe('logs', () => {
     it('--log-format json writes one object per line with time, level, msg and fields, down to --log-level', async () => {
       fx.writeProfiles([profileLine(1, 'ann.lee@example.com'), '{', profileLine(3, 'new.person@example.com')]);
