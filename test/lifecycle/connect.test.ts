@@ -44,7 +44,7 @@ describe('connect', () => {
   });
 
   it('applies the Default partition and keeps no partition nor person action for audience_only', async () => {
-    identity({ times: 2 });
+    identity(); // one token serves both connections
     instanceMetadata(instanceMetadata());
     const plugin = createPlugin(testOptions());
     const profile = await plugin.connect({ credentials: CREDENTIALS, config: { ...CONFIG, syncType: 'profile_only' } });

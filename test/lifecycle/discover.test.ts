@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import nock from 'nock';
 import { AuthenticationError, ConfigValidationError, createPlugin } from '../../src/index.js';
-import { CREDENTIALS, fixture, identity, instanceMetadata, marketo, MUNCHKIN, testOptions } from '../support/marketo.js';
+import { BASE, CREDENTIALS, fixture, identity, instanceMetadata, marketo, MUNCHKIN, testOptions } from '../support/marketo.js';
 
 describe('discover', () => {
   it('lists workspaces, partitions, dedupe-field choices and the writable fields', async () => {
@@ -56,7 +57,7 @@ describe('discover', () => {
   });
 
   it('throws AuthenticationError on bad credentials', async () => {
-    identity().post('/identity/oauth/token').reply(401, { error: 'unauthorized' });
+    nock(BASE).post('/identity/oauth/token').reply(401, { error: 'unauthorized' });
     const plugin = createPlugin(testOptions());
     const error = await plugin
       .discover({ credentials: { clientId: 'someone-else', clientSecret: 'not-the-secret' }, munchkinId: MUNCHKIN })
