@@ -4,7 +4,8 @@ import { Activator } from './activation/activator.js';
 import { ConnectionRegistry } from './connection/connections.js';
 import { Backfiller } from './backfill/backfiller.js';
 import { Deliverer } from './delivery/deliverer.js';
-import { Connector, requireObject } from './connection/connector.js';
+import { Connector } from './connection/connector.js';
+import { requireObject } from './request-shape.js';
 import { AuthenticationError, PermissionError } from './errors.js';
 import type { HttpTransport } from './marketo/transport.js';
 import { SharedCalls } from './marketo/shared-calls.js';
@@ -50,22 +51,32 @@ export class Lifecycle {
   ) {}
 
   discover(request: DiscoverRequest): Promise<DiscoverResult> {
-    return this.guard('discover', request?.munchkinId, () => this.connector.discover(request));
+    return this.guard('discover', request?.munchkinId, () => {
+      requireObject(request, 'discover');
+      return this.connector.discover(request);
+    });
   }
 
   connect(request: ConnectRequest): Promise<ConnectResult> {
     const munchkinId = (request?.config as Record<string, unknown> | undefined)?.munchkinId;
-    return this.guard('connect', munchkinId, () => this.connector.connect(request));
+    return this.guard('connect', munchkinId, () => {
+      requireObject(request, 'connect');
+      return this.connector.connect(request);
+    });
   }
 
   activate(request: ActivateRequest): Promise<ActivateResult> {
     const munchkinId = this.connections.find(request?.connectionId)?.config.munchkinId;
-    return this.guard('activate', munchkinId, () => this.activator.activate(request));
+    return this.guard('activate', munchkinId, () => {
+      requireObject(request, 'activate');
+      return this.activator.activate(request);
+    });
   }
 
   /** Throws only for caller errors; everything else is in the report. */
   deliver(request: DeliverRequest): Promise<DeliveryReport> {
     try {
+      requireObject(request, 'deliver');
       return this.deliverer.deliver(request);
     } catch (error) {
       return Promise.reject(this.redactor.scrubError(error));
@@ -75,6 +86,7 @@ export class Lifecycle {
   /** Like deliver: only caller errors reject; every profile gets its result through onResult. */
   backfill(request: BackfillRequest): Promise<BackfillReport> {
     try {
+      requireObject(request, 'backfill');
       return this.backfiller.backfill(request);
     } catch (error) {
       return Promise.reject(this.redactor.scrubError(error));

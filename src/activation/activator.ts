@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import { ConnectionRegistry } from '../connection/connections.js';
-import { requireObject } from '../connection/connector.js';
 import { ConfigValidationError, InvalidRequestError, MappingValidationError, type ValidationIssue } from '../errors.js';
 import { SettingsSchema } from '../manifest/settings-schema.js';
 import { CallMeter } from '../marketo/client.js';
@@ -28,7 +27,6 @@ export class Activator {
   ) {}
 
   async activate(request: ActivateRequest): Promise<ActivateResult> {
-    requireObject(request, 'activate');
     const connection = this.connections.get(request.connectionId);
     const previous = request.activationId === undefined ? undefined : this.activations.find(request.activationId);
     if (request.activationId !== undefined && (typeof request.activationId !== 'string' || request.activationId === '')) {

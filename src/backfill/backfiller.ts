@@ -1,6 +1,5 @@
 import { inject, injectable } from 'inversify';
 import { ActivationRegistry } from '../activation/activations.js';
-import { requireObject } from '../connection/connector.js';
 import { Deliverer } from '../delivery/deliverer.js';
 import { ProfileIntake } from '../delivery/intake.js';
 import { fieldsRequiredToCreate } from '../delivery/planner.js';
@@ -46,7 +45,6 @@ export class Backfiller {
   }
 
   backfill(request: BackfillRequest): Promise<BackfillReport> {
-    requireObject(request, 'backfill');
     const activation = this.activations.forDelivery(request.activationId);
     const profiles = request.profiles as unknown;
     const iterable = profiles !== null && typeof profiles === 'object' && (Symbol.iterator in profiles || Symbol.asyncIterator in profiles);

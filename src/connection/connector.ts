@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'inversify';
-import { ConfigValidationError, InvalidRequestError } from '../errors.js';
+import { ConfigValidationError } from '../errors.js';
 import { marketoTarget } from '../marketo/target.js';
 import type { ResolvedOptions } from '../options.js';
 import { TOKENS } from '../tokens.js';
@@ -21,7 +21,6 @@ export class Connector {
   ) {}
 
   async discover(request: DiscoverRequest): Promise<DiscoverResult> {
-    requireObject(request, 'discover');
     const munchkinIssue = this.validator.munchkinIdIssue(request.munchkinId);
     const issues = [...this.validator.credentialIssues(request.credentials), ...(munchkinIssue ? [munchkinIssue] : [])];
     if (issues.length > 0) throw new ConfigValidationError(issues);
@@ -36,16 +35,9 @@ export class Connector {
   }
 
   async connect(request: ConnectRequest): Promise<ConnectResult> {
-    requireObject(request, 'connect');
     const validated = await this.validator.validate(request.credentials, request.config);
     const id = randomUUID();
     this.connections.add({ id, ...validated });
     return { connectionId: id, config: structuredClone(validated.config) };
-  }
-}
-
-export function requireObject(request: unknown, hook: string): void {
-  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
-    throw new InvalidRequestError('MALFORMED_REQUEST', `${hook}() takes one object argument; got ${request === null ? 'null' : typeof request}.`);
   }
 }

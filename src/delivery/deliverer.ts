@@ -1,6 +1,5 @@
 import { inject, injectable } from 'inversify';
 import { ActivationRegistry, type Activation } from '../activation/activations.js';
-import { requireObject } from '../connection/connector.js';
 import { InvalidRequestError } from '../errors.js';
 import { CallMeter } from '../marketo/client.js';
 import { EventPublisher } from '../support/event-publisher.js';
@@ -29,7 +28,6 @@ export class Deliverer {
   ) {}
 
   deliver(request: DeliverRequest): Promise<DeliveryReport> {
-    requireObject(request, 'deliver');
     const activation = this.activations.forDelivery(request.activationId);
     if (!Array.isArray(request.profiles)) {
       throw new InvalidRequestError('MALFORMED_REQUEST', 'deliver(): "profiles" must be a list of profile events.');
