@@ -11,6 +11,8 @@ import type { HttpTransport } from './transport.js';
 const MAX_SAFETY_MARGIN_MS = 60_000;
 const IDENTITY_TIMEOUT_MS = 30_000;
 const OPERATION = 'POST /identity/oauth/token';
+/** `invalid_client`, `unauthorized_client`, … (RFC 6749 §5.2). */
+const OAUTH_ERROR_CODE = /^[a-z_]{1,64}$/;
 
 /**
  * Marketo access tokens (2-legged OAuth, client credentials). One token per instance and API
@@ -69,7 +71,9 @@ export class TokenProvider {
     const body = (data ?? {}) as Record<string, unknown>;
     if (typeof body.access_token !== 'string' || body.access_token.length === 0) {
       if (typeof body.error === 'string') {
-        throw new AuthenticationError(`Marketo refused the credentials for instance ${target.munchkinId}: ${body.error}. Check the Client ID and Client secret.`);
+        // Only an OAuth error code is quoted: other text is the server's own, and may echo the secret it was sent.
+        const code = OAUTH_ERROR_CODE.test(body.error) ? ` (${body.error})` : '';
+        throw new AuthenticationError(`Marketo refused the credentials for instance ${target.munchkinId}${code}. Check the Client ID and Client secret.`);
       }
       throw new MarketoTransportError(OPERATION, 200, undefined, 'the identity service answered without an access token');
     }

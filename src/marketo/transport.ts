@@ -109,7 +109,8 @@ function toTransportError(operation: string, error: unknown, timeoutMs: number):
   }
   const axiosError = error as AxiosError;
   const status = axiosError.response?.status;
-  if (status !== undefined) return new MarketoTransportError(operation, status, undefined, `HTTP ${status}`);
+  // A 2xx here is not an error status: the answer broke off while its body was read (a reset).
+  if (status !== undefined && (status < 200 || status >= 300)) return new MarketoTransportError(operation, status, undefined, `HTTP ${status}`);
   if (axios.isCancel(error) || axiosError.code === 'ECONNABORTED' || axiosError.code === 'ETIMEDOUT') {
     return new MarketoTransportError(operation, undefined, 'ETIMEDOUT', `no complete answer within ${timeoutMs} ms`);
   }

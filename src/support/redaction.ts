@@ -82,12 +82,12 @@ export class SecretRedactor {
       if (value instanceof Error) {
         const copy: Record<string, unknown> = { name: value.name, message: this.redactText(value.message) };
         seen.set(value, copy);
-        for (const [k, v] of Object.entries(value)) copy[this.redactText(k)] = this.redact(v, seen);
+        for (const [k, v] of Object.entries(value)) defineOwn(copy, this.redactText(k), this.redact(v, seen));
         return copy as T;
       }
       const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
       seen.set(value, copy);
-      for (const [k, v] of Object.entries(value)) (copy as Record<string, unknown>)[this.redactText(k)] = this.redact(v, seen);
+      for (const [k, v] of Object.entries(value)) defineOwn(copy, this.redactText(k), this.redact(v, seen));
       return copy as T;
     } catch {
       return MASK as T;
@@ -139,6 +139,11 @@ export class SecretRedactor {
     if (count > 0) this.prefixHashes.set(hash, count);
     else this.prefixHashes.delete(hash);
   }
+}
+
+/** Defined, not assigned: a key such as `__proto__` (an audience id) stays an own entry of the copy. */
+function defineOwn(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Polynomial hash of the 6 UTF-16 units from `start`, modulo 2^32. */
