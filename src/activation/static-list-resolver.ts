@@ -24,7 +24,7 @@ export interface ListPlacement {
 /**
  * Maps each audience to one static list (SPEC §2.7): the list id the user gave, else the list
  * named exactly like the audience, else a new list of that name in the list folder (found by
- * name in the workspace, created under Lead Database when missing). Losing a creation race
+ * name in the workspace, created in its Group Lists when missing). Losing a creation race
  * (709) falls back to the list that now exists.
  */
 @injectable()

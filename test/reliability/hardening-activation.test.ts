@@ -5,13 +5,17 @@ import type { AudienceSpec } from '../../src/types.js';
 import { lead, lookupQuery, profile } from '../support/delivery.js';
 import { CONFIG, connected, CREDENTIALS, envelope, identity, listAsset, MAPPINGS, marketo, testOptions } from '../support/marketo.js';
 
-/** Creation calls that a refused activation must never make: each left unconsumed proves it. */
-function creations(): nock.Scope {
-  return marketo()
+/** Creation calls that a refused activation must never make: counted, so the test can say none was. */
+function creations(): { made: string[] } {
+  const watch = { made: [] as string[] };
+  marketo()
     .post('/rest/asset/v1/staticLists.json')
-    .reply(200, envelope([listAsset(9999, 'should not exist')]))
+    .optionally()
+    .reply(200, () => (watch.made.push('list'), envelope([listAsset(9999, 'should not exist')])))
     .post('/rest/asset/v1/folders.json')
-    .reply(200, envelope([{ id: 9998, name: 'should not exist', folderId: { id: 9998, type: 'Folder' } }]));
+    .optionally()
+    .reply(200, () => (watch.made.push('folder'), envelope([{ id: 9998, name: 'should not exist', folderId: { id: 9998, type: 'Folder' } }])));
+  return watch;
 }
 
 async function refusal(work: Promise<unknown>): Promise<MappingValidationError> {
@@ -111,14 +115,14 @@ describe('hardening: two audiences may not share one Marketo list', () => {
     const error = await refusal(activate([{ id: 'a', name: 'Loyal', listId: 1001 }, { id: 'b', name: 'Churned', listId: 1001 }]));
     expect(issues(error)).to.deep.equal(['AUDIENCE_LIST_CONFLICT@audiences/1']);
     expect(error.issues[0]!.message).to.contain('1001');
-    expect(watch.pendingMocks()).to.have.length(2);
+    expect(watch.made).to.deep.equal([]);
   });
 
   it('refuses the same name twice (one list would be found or created for both), creating nothing', async () => {
     const watch = creations();
     const error = await refusal(activate([{ id: 'a', name: 'Winback' }, { id: 'b', name: 'Winback' }]));
     expect(issues(error)).to.deep.equal(['AUDIENCE_LIST_CONFLICT@audiences/1']);
-    expect(watch.pendingMocks()).to.have.length(2);
+    expect(watch.made).to.deep.equal([]);
   });
 
   it("refuses an audience named like the list another audience gives by listId, in either order, creating nothing", async () => {
@@ -132,7 +136,7 @@ describe('hardening: two audiences may not share one Marketo list', () => {
       verify.done();
       expect(issues(error)).to.deep.equal([`AUDIENCE_LIST_CONFLICT@${path}`]);
       expect(error.issues[0]!.message).to.contain('"Existing list"');
-      expect(watch.pendingMocks()).to.have.length(2);
+      expect(watch.made).to.deep.equal([]);
       nock.cleanAll();
     }
   });
@@ -187,6 +191,6 @@ describe("hardening: the list folder is created in the workspace's Group Lists s
     api.done();
     expect(issues(error)).to.deep.equal(['LIST_FOLDER_UNAVAILABLE@config.listFolder']);
     expect(error.issues[0]!.message).to.contain('"Web Audiences"').and.to.contain('"Europe"');
-    expect(watch.pendingMocks()).to.have.length(2);
+    expect(watch.made).to.deep.equal([]);
   });
 });
