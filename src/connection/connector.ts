@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import { ConfigValidationError } from '../errors.js';
-import { marketoTarget } from '../marketo/target.js';
+import { checkCredentials, marketoTarget } from '../marketo/target.js';
 import type { ResolvedOptions } from '../options.js';
 import { TOKENS } from '../tokens.js';
 import type { ConnectRequest, ConnectResult, Credentials, DiscoverRequest, DiscoverResult } from '../types.js';
@@ -21,9 +21,9 @@ export class Connector {
   ) {}
 
   async discover(request: DiscoverRequest): Promise<DiscoverResult> {
+    checkCredentials(request.credentials);
     const munchkinIssue = this.validator.munchkinIdIssue(request.munchkinId);
-    const issues = [...this.validator.credentialIssues(request.credentials), ...(munchkinIssue ? [munchkinIssue] : [])];
-    if (issues.length > 0) throw new ConfigValidationError(issues);
+    if (munchkinIssue) throw new ConfigValidationError([munchkinIssue]);
     const target = marketoTarget(request.munchkinId, request.credentials as Credentials, this.options.marketoBaseUrl);
     const instance = await this.inspector.inspect(target);
     return {

@@ -4,10 +4,10 @@ import { issueCodeFor, SettingsSchema } from '../manifest/settings-schema.js';
 import { scalarProblem } from '../manifest/validate.js';
 import type { Workspace } from '../marketo/endpoints/workspaces.js';
 import type { DestinationManifest, FieldSpec } from '../manifest/types.js';
-import { marketoTarget, MUNCHKIN_ID, type MarketoTarget } from '../marketo/target.js';
+import { checkCredentials, marketoTarget, MUNCHKIN_ID, type MarketoTarget } from '../marketo/target.js';
 import type { ResolvedOptions } from '../options.js';
 import { TOKENS } from '../tokens.js';
-import type { Credentials, DestinationConfig } from '../types.js';
+import type { DestinationConfig } from '../types.js';
 import { dedupeFieldChoices, type InstanceSnapshot } from './instance.js';
 import { InstanceInspector } from './instance-inspector.js';
 
@@ -39,28 +39,17 @@ export class SettingsValidator {
     this.fields = new Map(manifest.settings.map((f) => [f.name, f]));
   }
 
-  /** Credentials present and of the right type, as the manifest's authentication fields say. */
-  credentialIssues(credentials: unknown): ValidationIssue[] {
-    const given = (credentials && typeof credentials === 'object' ? credentials : {}) as Record<string, unknown>;
-    return this.manifest.authentication.fields
-      .filter((f) => typeof given[f.name] !== 'string' || (given[f.name] as string).trim() === '')
-      .map((f) => ({
-        code: 'CREDENTIALS_MISSING',
-        path: `credentials.${f.name}`,
-        message: `"${f.label}" is missing: ${f.description}`,
-      }));
-  }
-
   async validate(credentials: unknown, rawConfig: unknown): Promise<ValidatedSettings> {
+    checkCredentials(credentials);
     const checked = this.schema.check(rawConfig);
-    const issues = [...this.credentialIssues(credentials), ...checked.issues];
+    const issues = [...checked.issues];
     const config = checked.config;
     const munchkinId = config.munchkinId;
-    if (typeof munchkinId !== 'string' || !MUNCHKIN_ID.test(munchkinId) || issues.some((i) => i.code === 'CREDENTIALS_MISSING')) {
-      // Without a valid instance id and credentials the instance cannot be asked anything.
+    if (typeof munchkinId !== 'string' || !MUNCHKIN_ID.test(munchkinId)) {
+      // Without a valid instance id the instance cannot be asked anything.
       throw new ConfigValidationError(issues);
     }
-    const target = marketoTarget(munchkinId, credentials as Credentials, this.options.marketoBaseUrl);
+    const target = marketoTarget(munchkinId, credentials, this.options.marketoBaseUrl);
     const instance = await this.inspector.inspect(target);
     issues.push(...this.instanceIssues(config, instance, new Set(issues.map((i) => i.path))));
     if (issues.length > 0) throw new ConfigValidationError(issues);

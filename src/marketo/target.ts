@@ -35,20 +35,25 @@ export function marketoTarget(munchkinId: string, credentials: Credentials, host
   });
 }
 
+const CREDENTIAL_LABELS = { clientId: 'Client ID', clientSecret: 'Client secret' } as const;
+
 /**
  * SPEC §7: a credential that is not a non-empty string of at most 1 024 characters is refused
- * before any call — it can then never reach Marketo, a cache key or the secret redactor.
+ * with AuthenticationError before any call — it can then never reach Marketo, a cache key or
+ * the secret redactor. The error names every credential that is wrong, never its value.
  */
-function checkCredentials(credentials: unknown): void {
+export function checkCredentials(credentials: unknown): asserts credentials is Credentials {
   const given = (credentials && typeof credentials === 'object' ? credentials : {}) as Record<string, unknown>;
-  for (const name of ['clientId', 'clientSecret'] as const) {
+  const problems: string[] = [];
+  for (const [name, label] of Object.entries(CREDENTIAL_LABELS)) {
     const value = given[name];
-    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_CREDENTIAL_LENGTH) {
-      throw new AuthenticationError(
-        `The ${name === 'clientId' ? 'Client ID' : 'Client secret'} must be a non-empty text of at most ${MAX_CREDENTIAL_LENGTH} characters` +
-          `${typeof value === 'string' && value.length > MAX_CREDENTIAL_LENGTH ? ` (got ${value.length})` : ''}. ` +
-          'Copy it again from Admin > LaunchPoint > View Details.',
-      );
-    }
+    if (typeof value !== 'string' || value.trim() === '') problems.push(`the ${label} is missing`);
+    else if (value.length > MAX_CREDENTIAL_LENGTH) problems.push(`the ${label} is ${value.length} characters long, where a real one has a few dozen (at most ${MAX_CREDENTIAL_LENGTH})`);
+  }
+  if (problems.length > 0) {
+    throw new AuthenticationError(
+      `The credentials were refused before any call: ${problems.join('; ')}. ` +
+        'Copy the Client ID and Client secret of the API-only user again from Admin > LaunchPoint > View Details.',
+    );
   }
 }

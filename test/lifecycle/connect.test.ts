@@ -129,9 +129,13 @@ describe('connect', () => {
     expect(codes(error.issues)).to.deep.equal(['REQUIRED_SETTING_MISSING@name', 'UNKNOWN_PARTITION@partition']);
   });
 
-  it('names missing credentials without calling Marketo', async () => {
-    const error = await connectError({ ...CONFIG }, { clientId: '' });
-    expect(codes(error.issues)).to.deep.equal(['CREDENTIALS_MISSING@credentials.clientId', 'CREDENTIALS_MISSING@credentials.clientSecret']);
+  it('refuses missing credentials with AuthenticationError naming each, without calling Marketo (SPEC §7)', async () => {
+    const plugin = createPlugin(testOptions());
+    for (const credentials of [{ clientId: '' }, { clientId: 42, clientSecret: null }, undefined]) {
+      const error = await plugin.connect({ credentials: credentials as never, config: { ...CONFIG } }).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(AuthenticationError);
+      expect((error as Error).message).to.contain('the Client ID is missing; the Client secret is missing');
+    }
   });
 
   it('throws AuthenticationError when the identity service refuses the credentials, and alerts the host', async () => {
