@@ -1,27 +1,23 @@
 import { nextQuotaReset } from '../../support/quota-clock.js';
 import type { Clock, Sleep } from '../../tokens.js';
-import { pacing, quotaGoneError, stricter } from '../budget-rules.js';
-import type { BudgetSettings, CallLease, InstanceBudget } from '../shared-state.js';
+import { pacing, quotaGoneError } from '../budget-rules.js';
+import { QueuedBudget, type BudgetStep } from '../queued-budget.js';
+import type { BudgetSettings, CallLease } from '../shared-state.js';
 
 interface WindowEntry {
   answeredAt?: number;
 }
 
-interface Waiter {
-  grant(lease: CallLease): void;
-  refuse(error: Error): void;
-}
-
 /**
- * The budget of one Marketo instance in process memory. Waiters are served in arrival order by
- * one loop, which sleeps (on the injected clock) until the window, the pacing or a pause has
- * room, or waits for an answer when every concurrency slot is taken.
+ * The budget of one Marketo instance in process memory. The head of the queue sleeps (on the
+ * injected clock) until the window, the pacing or a pause has room, or waits for an answer when
+ * every concurrency slot is taken.
  *
  * Marketo counts a call when it receives it, somewhere between our send and its answer; so a
  * call stays in the window until `windowMs` after its answer — the only bound that holds
  * whatever the network and event-loop delays.
  */
-export class LocalInstanceBudget implements InstanceBudget {
+export class LocalInstanceBudget extends QueuedBudget {
   private window: WindowEntry[] = [];
   private inFlight = 0;
   private dayCalls = 0;
@@ -30,27 +26,15 @@ export class LocalInstanceBudget implements InstanceBudget {
   private stoppedUntil = 0;
   /** Pacing: the theoretical arrival time of the next call (generic cell rate algorithm). */
   private nextArrival = Number.NEGATIVE_INFINITY;
-  private readonly queue: Waiter[] = [];
-  private serving = false;
   private wakeOnAnswer: (() => void) | undefined;
 
   constructor(
-    private settings: BudgetSettings,
+    settings: BudgetSettings,
     private readonly now: Clock,
     private readonly sleep: Sleep,
   ) {
+    super(settings);
     this.dayResetsAt = nextQuotaReset(now());
-  }
-
-  tighten(settings: BudgetSettings): void {
-    this.settings = stricter(this.settings, settings);
-  }
-
-  acquire(): Promise<CallLease> {
-    return new Promise<CallLease>((grant, refuse) => {
-      this.queue.push({ grant, refuse });
-      void this.serve();
-    });
   }
 
   async pause(pauseMs: number): Promise<void> {
@@ -61,41 +45,24 @@ export class LocalInstanceBudget implements InstanceBudget {
     this.stoppedUntil = Math.max(this.stoppedUntil, resetsAt);
   }
 
-  /** Serves the queue head first; only one loop runs at a time. */
-  private async serve(): Promise<void> {
-    if (this.serving) return;
-    this.serving = true;
-    try {
-      while (this.queue.length > 0) {
-        const now = this.now();
-        this.rollDay(now);
-        if (this.dayCalls >= this.settings.dailyQuota) this.stoppedUntil = Math.max(this.stoppedUntil, this.dayResetsAt);
-        if (now < this.stoppedUntil) {
-          for (const waiter of this.queue.splice(0)) waiter.refuse(quotaGoneError(this.stoppedUntil));
-          break;
-        }
-        const { windowMs, callsPerWindow, maxConcurrent } = this.settings;
-        this.window = this.window.filter((entry) => entry.answeredAt === undefined || entry.answeredAt + windowMs > now);
-        const windowFull = this.window.length >= callsPerWindow;
-        const answered = this.window.filter((e) => e.answeredAt !== undefined).map((e) => e.answeredAt! + windowMs);
-        if (this.inFlight >= maxConcurrent || (windowFull && answered.length === 0)) {
-          await new Promise<void>((resolve) => (this.wakeOnAnswer = resolve));
-          continue;
-        }
-        const { intervalMs, burstToleranceMs } = pacing(this.settings);
-        const wait = Math.max(this.pausedUntil - now, windowFull ? Math.min(...answered) - now : 0, this.nextArrival - burstToleranceMs - now);
-        if (wait > 0) {
-          await this.sleep(Math.ceil(wait));
-          continue;
-        }
-        this.nextArrival = Math.max(this.nextArrival, now) + intervalMs;
-        this.queue.shift()!.grant(this.lease());
-      }
-    } finally {
-      this.serving = false;
+  protected step(): BudgetStep | Promise<BudgetStep> {
+    const now = this.now();
+    this.rollDay(now);
+    if (this.dayCalls >= this.settings.dailyQuota) this.stoppedUntil = Math.max(this.stoppedUntil, this.dayResetsAt);
+    if (now < this.stoppedUntil) return { refuseAll: quotaGoneError(this.stoppedUntil) };
+    const { windowMs, callsPerWindow, maxConcurrent } = this.settings;
+    this.window = this.window.filter((entry) => entry.answeredAt === undefined || entry.answeredAt + windowMs > now);
+    const windowFull = this.window.length >= callsPerWindow;
+    const answered = this.window.filter((e) => e.answeredAt !== undefined).map((e) => e.answeredAt! + windowMs);
+    if (this.inFlight >= maxConcurrent || (windowFull && answered.length === 0)) {
+      return new Promise<BudgetStep>((resolve) => (this.wakeOnAnswer = () => resolve('waited')));
     }
+    const { intervalMs, burstToleranceMs } = pacing(this.settings);
+    const wait = Math.max(this.pausedUntil - now, windowFull ? Math.min(...answered) - now : 0, this.nextArrival - burstToleranceMs - now);
+    if (wait > 0) return this.sleep(Math.ceil(wait)).then(() => 'waited' as const);
+    this.nextArrival = Math.max(this.nextArrival, now) + intervalMs;
+    return { grant: this.lease() };
   }
-
   private lease(): CallLease {
     const entry: WindowEntry = {};
     this.window.push(entry);

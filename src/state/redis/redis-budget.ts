@@ -2,15 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { nextQuotaReset } from '../../support/quota-clock.js';
 import type { Clock, Sleep } from '../../tokens.js';
 import type { Logger } from '../../types.js';
-import { pacing, quotaGoneError, stricter } from '../budget-rules.js';
-import type { BudgetSettings, CallLease, InstanceBudget } from '../shared-state.js';
+import { pacing, quotaGoneError } from '../budget-rules.js';
+import { QueuedBudget, type BudgetStep } from '../queued-budget.js';
+import type { BudgetSettings, CallLease } from '../shared-state.js';
 import type { LeaseRenewer } from './lease-renewer.js';
 import type { RedisConnection } from './redis-connection.js';
-
-interface Waiter {
-  grant(lease: CallLease): void;
-  refuse(error: unknown): void;
-}
 
 /** The day count outlives its day a little, for hosts whose clocks straddle midnight. */
 const DAY_COUNT_TTL_MS = 26 * 3_600_000;
@@ -21,32 +17,21 @@ const DAY_COUNT_TTL_MS = 26 * 3_600_000;
  * clock. In-flight slots are leases (renewed while the call runs, freed within `lockTtlMs`
  * when a worker dies). Within a process, waiters queue in order and only the head asks Redis.
  */
-export class RedisInstanceBudget implements InstanceBudget {
-  private readonly queue: Waiter[] = [];
-  private serving = false;
+export class RedisInstanceBudget extends QueuedBudget {
   /** Redis server time minus our clock, from the last answer: names the quota day like Redis sees it. */
   private serverOffsetMs = 0;
 
   constructor(
     private readonly redis: RedisConnection,
     private readonly instanceKey: string,
-    private settings: BudgetSettings,
+    settings: BudgetSettings,
     private readonly renewer: LeaseRenewer,
     private readonly lockTtlMs: number,
     private readonly now: Clock,
     private readonly sleep: Sleep,
     private readonly logger: Logger,
-  ) {}
-
-  tighten(settings: BudgetSettings): void {
-    this.settings = stricter(this.settings, settings);
-  }
-
-  acquire(): Promise<CallLease> {
-    return new Promise<CallLease>((grant, refuse) => {
-      this.queue.push({ grant, refuse });
-      void this.serve();
-    });
+  ) {
+    super(settings);
   }
 
   async pause(pauseMs: number): Promise<void> {
@@ -61,41 +46,33 @@ export class RedisInstanceBudget implements InstanceBudget {
     return `${this.redis.keyPrefix}${this.instanceKey}:budget:${part}`;
   }
 
-  private async serve(): Promise<void> {
-    if (this.serving) return;
-    this.serving = true;
+  protected async step(): Promise<BudgetStep> {
+    const leaseId = randomUUID();
+    const dayKey = this.key(`day:${nextQuotaReset(this.now() + this.serverOffsetMs)}`);
+    let answer: [string, number, number];
     try {
-      while (this.queue.length > 0) {
-        const leaseId = randomUUID();
-        const dayKey = this.key(`day:${nextQuotaReset(this.now() + this.serverOffsetMs)}`);
-        let answer: [string, number, number];
-        try {
-          answer = (await this.redis.script(
-            'budgetAcquire',
-            [this.key('window'), this.key('inflight'), this.key('pace'), this.key('pause'), this.key('stop'), dayKey],
-            this.acquireArguments(leaseId),
-          )) as [string, number, number];
-        } catch (error) {
-          for (const waiter of this.queue.splice(0)) waiter.refuse(error);
-          break;
-        }
-        const [status, ms, serverNow] = [answer[0], Number(answer[1]), Number(answer[2])];
-        this.serverOffsetMs = serverNow - this.now();
-        if (status === 'granted') {
-          this.queue.shift()!.grant(this.lease(leaseId, dayKey));
-        } else if (status === 'wait') {
-          await this.sleep(Math.max(1, ms));
-        } else if (status === 'busy') {
-          // Someone's answer frees a slot: wait for the wake-up, or for a dead worker's lease to expire.
-          await this.redis.waitForWake(Math.min(Math.max(ms, 10), 1_000));
-        } else {
-          const resetsAt = status === 'stopped' ? this.now() + ms : nextQuotaReset(serverNow) - this.serverOffsetMs;
-          for (const waiter of this.queue.splice(0)) waiter.refuse(quotaGoneError(resetsAt));
-        }
-      }
-    } finally {
-      this.serving = false;
+      answer = (await this.redis.script(
+        'budgetAcquire',
+        [this.key('window'), this.key('inflight'), this.key('pace'), this.key('pause'), this.key('stop'), dayKey],
+        this.acquireArguments(leaseId),
+      )) as [string, number, number];
+    } catch (error) {
+      return { refuseAll: error };
     }
+    const [status, ms, serverNow] = [answer[0], Number(answer[1]), Number(answer[2])];
+    this.serverOffsetMs = serverNow - this.now();
+    if (status === 'granted') return { grant: this.lease(leaseId, dayKey) };
+    if (status === 'wait') {
+      await this.sleep(Math.max(1, ms));
+      return 'waited';
+    }
+    if (status === 'busy') {
+      // Someone's answer frees a slot: wait for the wake-up, or for a dead worker's lease to expire.
+      await this.redis.waitForWake(Math.min(Math.max(ms, 10), 1_000));
+      return 'waited';
+    }
+    const resetsAt = status === 'stopped' ? this.now() + ms : nextQuotaReset(serverNow) - this.serverOffsetMs;
+    return { refuseAll: quotaGoneError(resetsAt) };
   }
 
   private acquireArguments(leaseId: string): Array<string | number> {
