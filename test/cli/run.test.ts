@@ -164,6 +164,21 @@ describe('marketo-destination run', () => {
     });
   });
 
+  describe('a re-run right after a heavy run', () => {
+    it('waits for Marketo\'s window instead of failing on 606', async () => {
+      await fx.close();
+      // An instance whose window holds 12 calls per 20 s: the first run spends most of it.
+      fx = await runFixture({ sandbox: { limits: { callsPerWindow: 12, windowMs: 20_000 } } });
+      fx.writeProfiles([profileLine(1, 'ann.lee@example.com'), profileLine(2, 'new.person@example.com'), profileLine(3, 'raj.patel@example.com')]);
+      expect(await main(fx.args(['--batch-size', '1']), capture(), fx.deps)).to.equal(0);
+      const again = capture();
+      expect(await main(fx.args(['--batch-size', '1']), again, fx.deps)).to.equal(0);
+      expect(fx.sandbox.stats.rateLimited, 'Marketo did refuse calls of the second run').to.be.greaterThan(0);
+      expect(again.stderr.some((l) => l.includes('is rate limited (606)'))).to.equal(true);
+      expect(fx.report().map((r) => r.outcome)).to.deep.equal(['delivered', 'delivered', 'delivered']);
+    });
+  });
+
   describe('replays and stopping early', () => {
     it('sends retryable profiles again as the report advises, and says so in the log', async () => {
       fx.writeProfiles([profileLine(1, 'ann.lee@example.com')]);
