@@ -56,8 +56,9 @@ export class BackfillRun {
   private readonly running = new Set<Promise<void>>();
   private readonly scheduler = new ImportScheduler();
   private readonly context: WriteContext;
-  private readonly updates: ImportBatcher<Tracked>;
-  private readonly creates: ImportBatcher<Tracked>;
+  /** Field files by kind and by the list their rows join on the way (one `listId` a file). */
+  private readonly fieldFiles = new Map<string, ImportBatcher<Tracked>>();
+  private readonly fieldColumns: string[];
   private deferred: LeadGroup[] = [];
   private openFieldRows = 0;
   private phase: BackfillPhase = 'matching';
@@ -74,15 +75,8 @@ export class BackfillRun {
     const { config, mapping } = activation;
     this.context = { rules: syncRules(config), config, requiredToCreate: services.requiredToCreate };
     this.groups = new TrackedGroups(request.onResult);
-    const fields = mapping.attributes.map((a) => a.field).filter((f) => f !== config.dedupeField);
+    this.fieldColumns = mapping.attributes.map((a) => a.field).filter((f) => f !== config.dedupeField);
     const limits = { maxBytes: services.options.bulk.maxFileBytes, maxRows: MAX_ROWS_PER_FILE };
-    this.updates = new ImportBatcher({ lookupField: 'id' }, ['id', ...fields], limits, (spec, rows) => this.launch(spec, 'id', rows, 'fields'));
-    this.creates = new ImportBatcher(
-      { lookupField: config.dedupeField, partitionName: config.partition ?? 'Default' },
-      [config.dedupeField, ...fields],
-      limits,
-      (spec, rows) => this.launch(spec, config.dedupeField, rows, 'fields'),
-    );
     this.lists = new ListStage(activation, limits, this.groups, {
       launch: (spec, keyColumn, rows, kind) => this.launch(spec, keyColumn, rows, kind),
       remove: (listId, leadIds) => services.writes.changeList(activation, listId, 'remove', leadIds, this.meter),
@@ -131,7 +125,7 @@ export class BackfillRun {
 
   /** Intake and matching of one chunk, after waiting for room. */
   private async take(profiles: ProfileEvent[], firstIndex: number): Promise<void> {
-    while (this.groups.openCount >= MAX_OPEN_GROUPS) {
+    while (this.groups.openCount + this.deferred.length >= MAX_OPEN_GROUPS) {
       // Nothing running means nothing will end on its own: send what waits.
       if (this.running.size === 0) this.flushAll();
       await this.nextEvent();
@@ -141,6 +135,13 @@ export class BackfillRun {
     for (const rejection of rejected) this.groups.finishRecord({ recordId: rejection.recordId, outcome: 'rejected', actions: [], reason: rejection.reason });
     this.progress.matched += rejected.length;
     await this.match(coalesce(accepted), false);
+    // Values that were busy (often a repeat of a profile whose import is still running) go as
+    // soon as they are free, rather than piling up until the end.
+    if (this.deferred.length > 0) {
+      const retry = this.deferred;
+      this.deferred = [];
+      await this.match(retry, false);
+    }
     this.report();
   }
 
@@ -175,7 +176,7 @@ export class BackfillRun {
         }
         this.route(group, t, entry, lock);
       }
-      this.progress.matched += groups.reduce((n, g) => n + g.records.length, 0);
+      this.progress.matched += round.held.reduce((n, g) => n + g.records.length, 0);
     } catch (error) {
       for (const { tracked: t } of held) if (t.open === 0 && !this.groups.isFinished(t)) this.groups.finish(t, this.failure(error));
     } finally {
@@ -191,6 +192,12 @@ export class BackfillRun {
     if (this.context.rules.syncsLists && decision.kind !== 'skip' && decision.kind !== 'reject') {
       t.changes = planListChanges(group, t.leadId ?? 0, decision.kind === 'create', this.activation.lists, entry);
     }
+    // A written row joins its first list on the way (the file's listId): one import instead of two.
+    const carried = decision.kind === 'update' || decision.kind === 'create' ? t.changes.find((c) => c.op === 'add') : undefined;
+    if (carried) {
+      t.carried = carried;
+      t.changes = t.changes.filter((c) => c !== carried);
+    }
     switch (decision.kind) {
       case 'skip':
         return this.groups.finish(t, undefined, decision.reason);
@@ -200,19 +207,37 @@ export class BackfillRun {
         return this.lists.send(t);
       case 'update':
         t.digests = digestsOf(decision.fields);
-        return this.write(t, lock, this.updates, String(decision.leadId), new Map([['id', decision.leadId], ...decision.fields]));
+        return this.write(t, lock, 'update', String(decision.leadId), new Map([['id', decision.leadId], ...decision.fields]));
       case 'create':
-        return this.write(t, lock, this.creates, group.dedupeValue, new Map([...decision.fields, [this.activation.config.dedupeField, group.dedupeValue]]));
+        return this.write(t, lock, 'create', group.dedupeValue, new Map([...decision.fields, [this.activation.config.dedupeField, group.dedupeValue]]));
     }
   }
 
-  private write(t: Tracked, lock: ChunkLock, batcher: ImportBatcher<Tracked>, key: string, values: Map<string, unknown>): void {
+  private write(t: Tracked, lock: ChunkLock, kind: 'update' | 'create', key: string, values: Map<string, unknown>): void {
     t.sent = true;
     t.open++;
     this.openFieldRows++;
     t.lock = lock;
     lock.openWrites++;
-    batcher.add(t, key, values);
+    this.fieldFile(kind, t.carried?.listId).add(t, key, values);
+  }
+
+  /** Updates by id (never a new lead), creates by the dedupe value in the partition; optionally joining a list. */
+  private fieldFile(kind: 'update' | 'create', listId: number | undefined): ImportBatcher<Tracked> {
+    const name = `${kind}:${listId ?? ''}`;
+    let file = this.fieldFiles.get(name);
+    if (!file) {
+      const { dedupeField, partition } = this.activation.config;
+      const keyColumn = kind === 'update' ? 'id' : dedupeField;
+      const spec =
+        kind === 'update'
+          ? { lookupField: 'id', ...(listId !== undefined && { listId }) }
+          : { lookupField: dedupeField, partitionName: partition ?? 'Default', ...(listId !== undefined && { listId }) };
+      const limits = { maxBytes: this.services.options.bulk.maxFileBytes, maxRows: MAX_ROWS_PER_FILE };
+      file = new ImportBatcher<Tracked>(spec, [keyColumn, ...this.fieldColumns], limits, (s, rows) => this.launch(s, keyColumn, rows, 'fields'));
+      this.fieldFiles.set(name, file);
+    }
+    return file;
   }
 
   /** Runs an import job (within the queue discipline) and hands each row its outcome. */
@@ -241,8 +266,12 @@ export class BackfillRun {
         jobFailed ?? (refused !== undefined ? { outcome: 'rejected', reason: { code: 'MARKETO_REJECTED', message: `Marketo's bulk import refused the row: ${refused}` } } : undefined);
       if (!failure && owner.leadId !== undefined) {
         const update = { key: this.cacheKey(owner.key), leadId: owner.leadId };
-        if (kind === 'fields' && owner.digests) cached.push({ ...update, fields: owner.digests });
-        if (kind !== 'fields') cached.push({ ...update, lists: new Map([[kind.listId, 'add' as const]]) });
+        const joined = kind === 'fields' ? owner.carried?.listId : kind.listId;
+        cached.push({
+          ...update,
+          ...(kind === 'fields' && owner.digests && { fields: owner.digests }),
+          ...(joined !== undefined && { lists: new Map([[joined, 'add' as const]]) }),
+        });
       }
       this.rowAnswered(owner, kind, failure);
     }
@@ -268,12 +297,12 @@ export class BackfillRun {
       t.updated = true;
       t.actions.push('updated');
     }
+    if (t.carried) t.actions.push(this.groups.action('listAdded', t.carried.audienceId));
     this.lists.send(t);
   }
 
   private flushFields(): void {
-    this.updates.flush();
-    this.creates.flush();
+    for (const file of this.fieldFiles.values()) file.flush();
   }
 
   private flushAll(): void {

@@ -30,6 +30,8 @@ export interface Tracked {
   lock?: ChunkLock;
   /** The list changes still to send, planned before the group's fields and memberships are dropped. */
   changes: ListChange[];
+  /** The list the group's field row joins on the way (its file's `listId`). */
+  carried?: ListChange;
   digests?: Map<string, string>;
 }
 

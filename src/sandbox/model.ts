@@ -75,7 +75,7 @@ export class SandboxStore {
     this.partitions = seed.partitions;
     this.workspaces = seed.workspaces;
     const at = now();
-    this.nextAssetId = Math.max(1000, ...seed.folders.map((f) => f.id), ...seed.lists.map((l) => l.id)) + 1;
+    this.nextAssetId = [...seed.folders, ...seed.lists].reduce((max, asset) => Math.max(max, asset.id), 1000) + 1;
     this.folders = new FolderTree(seed.folders, seed.workspaces.map((w) => w.name), at, () => this.nextAssetId++);
     for (const list of seed.lists) {
       const workspace = this.folders.get(list.folderId)?.workspace ?? 'Default';
@@ -86,7 +86,8 @@ export class SandboxStore {
       const updatedAt = lead.updatedAt ?? leadTime(at);
       this.leads.set(lead.id, { id: lead.id, partitionId, createdAt: lead.createdAt ?? updatedAt, updatedAt, fields: { ...lead.fields } });
     }
-    this.nextLeadId = Math.max(0, ...this.leads.keys()) + 1;
+    // A loop, not Math.max(...ids): a seed of a million leads would overflow the call stack.
+    this.nextLeadId = [...this.leads.keys()].reduce((max, id) => Math.max(max, id), 0) + 1;
   }
 
   field(name: string): SandboxField | undefined {

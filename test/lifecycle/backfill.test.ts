@@ -59,6 +59,48 @@ describe('backfill: the same end state as deliver, on every row of the matching 
   }
 });
 
+describe('backfill: profiles in several audiences', () => {
+  it('joins the first list on the way and the others by their own imports, new leads by the dedupe value', async () => {
+    const audiences = [{ id: 'aud-a', name: 'Audience A' }, { id: 'aud-b', name: 'Audience B' }];
+    const profile = (i: number, email: string, statuses: Record<string, 'realized' | 'exited'>): ProfileEvent => ({
+      recordId: `m-${i}`,
+      identityMap: { Email: [{ id: email }] },
+      attributes: { first: `F${i}`, last: `L${i}`, score: i },
+      segmentMembership: { ups: Object.fromEntries(Object.entries(statuses).map(([id, status]) => [id, { status }])) },
+    });
+    const profiles = [
+      profile(1, 'ann.lee@example.com', { 'aud-a': 'realized', 'aud-b': 'realized' }),
+      profile(2, 'brand.new@example.com', { 'aud-a': 'realized', 'aud-b': 'realized' }),
+      profile(3, 'raj.patel@example.com', { 'aud-a': 'exited', 'aud-b': 'realized' }),
+      profile(4, 'another.new@example.com', { 'aud-b': 'realized' }),
+    ];
+    const states = [];
+    for (const mode of ['backfill', 'deliver'] as const) {
+      const s = await session();
+      try {
+        const { connectionId } = await s.plugin.connect({
+          credentials: { clientId: 'sandbox-client-id', clientSecret: 'sandbox-client-secret' },
+          config: { name: 'Two', munchkinId: '123-ABC-456', syncType: 'audience_and_profile', personAction: 'update_and_create', dedupeField: 'email' },
+        });
+        const { activationId } = await s.plugin.activate({ connectionId, audiences, mappings: [
+          { source: 'identityMap.Email', target: 'identity:DedupeField' }, { source: 'first', target: 'firstName' }, { source: 'last', target: 'lastName' },
+        ] });
+        const results: RecordResult[] = [];
+        if (mode === 'backfill') {
+          const report = await s.plugin.backfill({ activationId, profiles, onResult: (r) => results.push(r) });
+          expect(report.summary).to.include({ received: 4, delivered: 4, created: 2, updated: 2, addedToList: 6, removedFromList: 1 });
+        } else {
+          results.push(...(await s.plugin.deliver({ activationId, profiles })).results);
+        }
+        states.push({ state: marketoState(s.sandbox), actions: results.map((r) => [r.recordId, [...r.actions].sort()]).sort() });
+      } finally {
+        await s.close();
+      }
+    }
+    expect(states[0]).to.deep.equal(states[1]);
+  });
+});
+
 describe('backfill: imports and what Marketo says of their rows', () => {
   it('rejects the rows in the failures file, delivers the rows with a warning, and reports every import', async () => {
     const s = await session();
@@ -77,9 +119,9 @@ describe('backfill: imports and what Marketo says of their rows', () => {
         reason: { code: 'MARKETO_REJECTED', message: "Marketo's bulk import refused the row: Invalid data type in field Lead Score" },
       });
       expect(byId.get('r-2')).to.deep.equal({ recordId: 'r-2', outcome: 'delivered', actions: ['created', 'listAdded:aud-r'] });
+      // One import: the new leads join the audience's list as they are created (the file's listId).
       expect(report.imports.map(({ rows, failed, warnings, status }) => ({ rows, failed, warnings, status }))).to.deep.equal([
         { rows: 2, failed: 1, warnings: 1, status: 'Complete' },
-        { rows: 1, failed: 0, warnings: 0, status: 'Complete' },
       ]);
       expect(report.summary).to.include({ received: 2, delivered: 1, rejected: 1, created: 1, addedToList: 1 });
       const created = [...s.sandbox.store.leads.values()].find((l) => l.fields.email === 'person2@example.com')!;
@@ -125,7 +167,7 @@ describe('backfill: imports and what Marketo says of their rows', () => {
       expect(codes).to.deep.equal([]);
       expect(report.summary).to.include({ received: 300, delivered: 300, created: 300, addedToList: 300 });
       expect(progress.map((p) => p.phase)).to.deep.equal(['matching', 'importing', 'lists', 'done']);
-      expect(progress.at(-1)).to.deep.equal({ phase: 'done', read: 300, matched: 300, imported: 600, done: 300 });
+      expect(progress.at(-1)).to.deep.equal({ phase: 'done', read: 300, matched: 300, imported: 300, done: 300 });
     } finally {
       await s.close();
     }

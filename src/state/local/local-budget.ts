@@ -53,12 +53,12 @@ export class LocalInstanceBudget extends QueuedBudget {
     const { windowMs, callsPerWindow, maxConcurrent } = this.settings;
     this.window = this.window.filter((entry) => entry.answeredAt === undefined || entry.answeredAt + windowMs > now);
     const windowFull = this.window.length >= callsPerWindow;
-    const answered = this.window.filter((e) => e.answeredAt !== undefined).map((e) => e.answeredAt! + windowMs);
-    if (this.inFlight >= maxConcurrent || (windowFull && answered.length === 0)) {
+    const firstToLeave = this.window.reduce((first, e) => (e.answeredAt === undefined ? first : Math.min(first, e.answeredAt + windowMs)), Number.POSITIVE_INFINITY);
+    if (this.inFlight >= maxConcurrent || (windowFull && firstToLeave === Number.POSITIVE_INFINITY)) {
       return new Promise<BudgetStep>((resolve) => (this.wakeOnAnswer = () => resolve('waited')));
     }
     const { intervalMs, burstToleranceMs } = pacing(this.settings);
-    const wait = Math.max(this.pausedUntil - now, windowFull ? Math.min(...answered) - now : 0, this.nextArrival - burstToleranceMs - now);
+    const wait = Math.max(this.pausedUntil - now, windowFull ? firstToLeave - now : 0, this.nextArrival - burstToleranceMs - now);
     if (wait > 0) return this.sleep(Math.ceil(wait)).then(() => 'waited' as const);
     this.nextArrival = Math.max(this.nextArrival, now) + intervalMs;
     return { grant: this.lease() };
