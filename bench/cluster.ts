@@ -153,7 +153,7 @@ export default async function run({ quick, print }: SectionContext): Promise<voi
     print(`   skipped: no Redis answers at ${protocol}//${host} (start one, or set REDIS_URL)`);
     return;
   }
-  const workload = makeWorkload(quick ? 4_000 : 24_000, 13, 200);
+  const workload = makeWorkload(quick ? 4_000 : 36_000, 13, 200);
   const deliveries = deliveriesOf(workload.profiles, 100);
   print(`   ${thousands(workload.profiles.length)} profiles in ${deliveries.length} deliveries of 100 (10 % repeat a person of the previous two deliveries),`);
   print(`   dealt round-robin to the workers; each worker runs ${LOOPS_PER_WORKER} delivery loops; lead cache at its default (in Redis).`);
