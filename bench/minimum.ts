@@ -1,5 +1,6 @@
-import type { MembershipStatus, ProfileEvent } from '../src/types.js';
 import type { SandboxStore } from '../src/sandbox/model.js';
+import type { MembershipStatus, ProfileEvent } from '../src/types.js';
+import { emailOf } from './workload.js';
 
 export interface CallCounts {
   lookup: number;
@@ -15,7 +16,9 @@ export function addCounts(a: CallCounts, b: CallCounts): CallCounts {
   return { lookup: a.lookup + b.lookup, update: a.update + b.update, create: a.create + b.create, listAdd: a.listAdd + b.listAdd, listRemove: a.listRemove + b.listRemove };
 }
 
-const emailOf = (p: ProfileEvent) => String(p.identityMap!.Email![0]!.id).trim().toLowerCase();
+export const totalOf = (c: CallCounts) => c.lookup + c.update + c.create + c.listAdd + c.listRemove;
+
+const keyOf = (p: ProfileEvent) => emailOf(p).trim().toLowerCase();
 const per = (n: number, size = 300) => Math.ceil(n / size);
 
 /**
@@ -23,14 +26,15 @@ const per = (n: number, size = 300) => Math.ceil(n / size);
  * `update_and_create`, computed from the instance before the delivery: ⌈distinct/300⌉ lookups
  * (more when duplicates overflow a page), ⌈matched/300⌉ updates, ⌈new/300⌉ creates, and per
  * audience ⌈added/300⌉ adds and ⌈removed/300⌉ removes (a lead created now is in no list yet).
- * Beside it, what a per-record integration spends: one call per profile per operation.
+ * Profiles sharing an email count once, with their last status per audience. Beside it, what a
+ * per-record integration spends: one call per profile per operation.
  */
 export function deliveryCalls(profiles: ProfileEvent[], store: SandboxStore): { minimum: CallCounts; perRecord: CallCounts } {
   const groups = new Map<string, Map<string, MembershipStatus>>();
   for (const profile of profiles) {
-    const statuses = groups.get(emailOf(profile)) ?? new Map<string, MembershipStatus>();
+    const statuses = groups.get(keyOf(profile)) ?? new Map<string, MembershipStatus>();
     for (const [id, m] of Object.entries(profile.segmentMembership?.ups ?? {})) statuses.set(id, m.status);
-    groups.set(emailOf(profile), statuses);
+    groups.set(keyOf(profile), statuses);
   }
   const values = [...groups.keys()];
   const minimum = emptyCounts();
@@ -61,7 +65,7 @@ export function deliveryCalls(profiles: ProfileEvent[], store: SandboxStore): { 
   const perRecord = emptyCounts();
   const seen = new Set<string>();
   for (const profile of profiles) {
-    const value = emailOf(profile);
+    const value = keyOf(profile);
     const exists = store.findLeads('email', value).length > 0 || seen.has(value);
     const statuses = Object.values(profile.segmentMembership?.ups ?? {}).map((m) => m.status);
     const onlyExited = statuses.length > 0 && statuses.every((s) => s === 'exited');
@@ -73,4 +77,20 @@ export function deliveryCalls(profiles: ProfileEvent[], store: SandboxStore): { 
     for (const status of statuses) perRecord[status === 'exited' ? 'listRemove' : 'listAdd']++;
   }
   return { minimum, perRecord };
+}
+
+/**
+ * The fewest calls a re-delivery can spend when only some of it changed (SPEC §5's formula
+ * applied to the changes alone, as SPEC §8.2 allows): ⌈changed leads/300⌉ updates, per audience
+ * ⌈flipped in/300⌉ adds and ⌈flipped out/300⌉ removes, ⌈unknown/300⌉ lookups for values with no
+ * confirmed write (none for known leads), nothing for what did not change.
+ */
+export function changedWorkMinimum(changedLeads: number, added: ReadonlyMap<string, number>, removed: ReadonlyMap<string, number>, unknown = 0): CallCounts {
+  return {
+    lookup: per(unknown),
+    update: per(changedLeads),
+    create: 0,
+    listAdd: [...added.values()].reduce((n, c) => n + per(c), 0),
+    listRemove: [...removed.values()].reduce((n, c) => n + per(c), 0),
+  };
 }
