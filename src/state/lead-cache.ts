@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hash48 } from '../support/fast-hash.js';
 
 /** The last confirmed change of a lead's membership in one static list. */
 export type ListState = 'add' | 'remove';
@@ -37,12 +38,12 @@ export interface LeadCacheSettings {
 
 /** A digest of a field value: 48 bits, enough that a changed value is never taken for the old one. */
 export function fieldDigest(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 8);
+  return hash48(JSON.stringify(value));
 }
 
-/** The key of a dedupe value, hashed: what the caches store instead of the value. */
-export function hashedKey(key: string, length: number): string {
-  return createHash('sha256').update(key).digest('base64url').slice(0, length);
+/** The key of a dedupe value as Redis stores it: SHA-256, never the value. */
+export function hashedKey(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
 }
 
 /** The cache when the host turned it off (`leadCache: false`): remembers nothing. */

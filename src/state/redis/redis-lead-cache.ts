@@ -57,7 +57,7 @@ export class RedisLeadCache implements LeadCache {
   }
 
   private redisKey(key: string): string {
-    return `${this.redis.keyPrefix}lead:${hashedKey(key, 43)}`;
+    return `${this.redis.keyPrefix}lead:${hashedKey(key)}`;
   }
 }
 
