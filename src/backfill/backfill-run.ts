@@ -151,7 +151,7 @@ export class BackfillRun {
     const { activation, services } = this;
     let round;
     try {
-      round = await services.locking.take(activation, groups, wait ? undefined : 0);
+      round = await services.locking.take(activation, groups, { waitWhenNoneFree: wait });
     } catch (error) {
       for (const group of groups) this.groups.finish(this.groups.track(group), this.failure(error));
       return;
@@ -206,7 +206,7 @@ export class BackfillRun {
       case 'none':
         return this.lists.send(t);
       case 'update':
-        t.digests = digestsOf(decision.fields);
+        if (this.services.options.leadCache) t.digests = digestsOf(decision.fields);
         return this.write(t, lock, 'update', String(decision.leadId), new Map([['id', decision.leadId], ...decision.fields]));
       case 'create':
         return this.write(t, lock, 'create', group.dedupeValue, new Map([...decision.fields, [this.activation.config.dedupeField, group.dedupeValue]]));

@@ -137,15 +137,20 @@ export class LeadSync {
     }
 
     const confirmed: LeadCacheUpdate[] = [];
+    const caching = this.options.leadCache !== undefined;
     const [updated, created] = await Promise.all([
       this.writes.update(activation, updates, meter),
       this.writes.create(activation, creates.map(({ state, fields }) => ({ dedupeValue: state.group.dedupeValue, fields })), meter),
     ]);
     updates.forEach(({ state, leadId, fields }, i) => {
-      if (this.applyUpdate(state, updated[i]!)) confirmed.push({ key: this.cacheKey(activation, state.group), leadId, fields: digestsOf(fields) });
+      if (this.applyUpdate(state, updated[i]!) && caching) confirmed.push({ key: this.cacheKey(activation, state.group), leadId, fields: digestsOf(fields) });
     });
     creates.forEach(({ state, fields }, i) => {
-      if (this.applyCreate(state, created[i]!)) confirmed.push({ key: this.cacheKey(activation, state.group), leadId: state.leadId!, fields: digestsOf(fields) });
+      if (this.applyCreate(state, created[i]!) && caching) {
+        // A lead just created is in no list: the audiences it left need no removal next time either.
+        const left = [...activation.lists].filter(([audienceId]) => state.group.memberships.get(audienceId) === 'exited');
+        confirmed.push({ key: this.cacheKey(activation, state.group), leadId: state.leadId!, fields: digestsOf(fields), lists: new Map(left.map(([, list]) => [list.listId, 'remove' as const])) });
+      }
     });
     await this.remember(cache, confirmed, held.filter((s) => s.again && s.fromCache).map((s) => this.cacheKey(activation, s.group)));
     return entries;
