@@ -39,7 +39,7 @@ describe('streaming: deliveries that share values never race', () => {
     });
     for (const i of range(0, 80)) expect(together.counts.get(`person${i}@example.com`), `person${i}`).to.equal(1);
     expect(together.calls).to.be.at.most(apart.calls);
-    expect(together.ops['sync leads createOnly']).to.equal(apart.ops['sync leads createOnly']);
+    expect(together.ops['sync leads createOnly']).to.be.at.most(apart.ops['sync leads createOnly']!);
   });
 
   it('creates one lead per value when two plugin instances of one process deliver the same new profiles', async () => {
