@@ -3,8 +3,7 @@
  * the plugin's alone (the sandbox, with its million leads, runs in the parent). Prints one
  * JSON line: the summary, the imports and the peak RSS.
  */
-import { createPlugin } from '../dist/src/index.js';
-import { SANDBOX_CREDENTIALS } from '../dist/src/sandbox/index.js';
+import { createPlugin, SANDBOX_CREDENTIALS } from './dist.js';
 import { backfillProfiles, FIRST_LOAD_AUDIENCE } from './backfill-workload.js';
 import { BENCH_MAPPINGS } from './workload.js';
 

@@ -15,6 +15,7 @@ const SECTIONS: Section[] = [
   { name: 'streaming', module: 'streaming', title: 'Streaming: 8 concurrent deliverers of 100-profile deliveries, limits scaled to 100 calls per 2 s, 10 concurrent', summary: 'one process: calls vs minimum and vs one at a time, utilisation, deliver p50/p99' },
   { name: 'cluster', module: 'cluster', title: 'Cluster: worker processes sharing Redis, limits scaled to 100 calls per 2 s, 10 concurrent, 40 ms a call', summary: '1, 2 and 4 worker processes: calls per window, utilisation, 606/615, identity calls' },
   { name: 'steady', module: 'steady-state', title: 'Steady state (incremental sync): re-deliveries of 10 000 profiles, lead cache on and off', summary: 'calls per re-delivery vs the changed work, cache on vs off; cache bytes per entry' },
+  { name: 'backfill', module: 'backfill', title: 'Backfill: an audience\'s first load through Bulk Lead Import, against the REST path', summary: 'calls against the REST minimum, modelled time at Marketo\'s limits, peak RSS at 100 000 and 1 000 000 profiles' },
   { name: 'cpu', module: 'cpu', title: 'CPU: network stubbed in-process, batches of 1 000 profiles, each run in a fresh process', summary: 'profiles/s (median and spread of runs) and peak RSS of the compiled build' },
 ];
 
