@@ -104,9 +104,7 @@ export class BackfillRun {
     // Values another delivery (or an earlier chunk of this one) held: once their imports end.
     while (this.deferred.length > 0) {
       this.flushFields();
-      const groups = this.deferred;
-      this.deferred = [];
-      await this.match(groups, true);
+      await this.match(this.takeDeferred(), true);
     }
     this.flushFields();
     await this.settle(() => this.openFieldRows > 0);
@@ -126,23 +124,30 @@ export class BackfillRun {
   /** Intake and matching of one chunk, after waiting for room. */
   private async take(profiles: ProfileEvent[], firstIndex: number): Promise<void> {
     while (this.groups.openCount + this.deferred.length >= MAX_OPEN_GROUPS) {
-      // Nothing running means nothing will end on its own: send what waits.
+      // Nothing running means nothing of ours will end on its own: send what waits; if there
+      // was nothing to send, the busy values are held elsewhere — wait for them.
       if (this.running.size === 0) this.flushAll();
-      await this.nextEvent();
+      if (this.running.size > 0) await this.nextEvent();
+      else if (this.deferred.length > 0) await this.match(this.takeDeferred(), true);
+      else break; // nothing can end on its own: go on rather than wait forever
     }
     const { accepted, rejected } = this.services.intake.take(this.activation, profiles, firstIndex);
     this.progress.read += profiles.length;
     for (const rejection of rejected) this.groups.finishRecord({ recordId: rejection.recordId, outcome: 'rejected', actions: [], reason: rejection.reason });
     this.progress.matched += rejected.length;
-    await this.match(coalesce(accepted), false);
-    // Values that were busy (often a repeat of a profile whose import is still running) go as
-    // soon as they are free, rather than piling up until the end.
-    if (this.deferred.length > 0) {
-      const retry = this.deferred;
-      this.deferred = [];
-      await this.match(retry, false);
-    }
+    // Values that were busy (often a repeat of a profile whose import is still running) go with
+    // this chunk as soon as they are free, rather than piling up until the end — merged with
+    // this chunk's profiles of the same value, earlier first: one group per value, so a later
+    // event can never be written before an earlier one of the same lead.
+    const waiting = this.takeDeferred().flatMap((group) => group.records);
+    await this.match(coalesce([...waiting, ...accepted]), false);
     this.report();
+  }
+
+  private takeDeferred(): LeadGroup[] {
+    const groups = this.deferred;
+    this.deferred = [];
+    return groups;
   }
 
   /** Locks, cache, lookups and the plan of a set of groups; each goes on to its imports or finishes. */

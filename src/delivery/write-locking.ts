@@ -42,7 +42,8 @@ export class WriteLocking {
       const { lease, busy } = await this.state.writeLocks.tryAcquire(groups.map(keyOf));
       if (busy.length === 0) return { held: [...groups], deferred: [], release: () => lease.release() };
       const busyKeys = new Set(busy);
-      if (busy.length < groups.length || !waitWhenNoneFree) {
+      const someFree = groups.some((g) => !busyKeys.has(keyOf(g)));
+      if (someFree || !waitWhenNoneFree) {
         return {
           held: groups.filter((g) => !busyKeys.has(keyOf(g))),
           deferred: groups.filter((g) => busyKeys.has(keyOf(g))),

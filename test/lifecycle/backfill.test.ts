@@ -173,6 +173,28 @@ describe('backfill: imports and what Marketo says of their rows', () => {
     }
   });
 
+  it('writes a value repeated in later chunks while its import still runs once, in input order, the last event winning', async () => {
+    // Chunks are 2 000 profiles: the repeated value comes in the first, the second and twice in
+    // the third, each time with its own first name, while the first is still to be imported.
+    // (A value deferred twice once stalled the backfill in an endless round of taking locks.)
+    const repeat = (n: number, first: string): ProfileEvent => ({ ...person(9_000 + n, 'realized', 'repeat@example.com'), attributes: { first, last: 'Repeat', score: n } });
+    const others = (from: number, count: number) => Array.from({ length: count }, (_, i) => person(from + i));
+    const profiles = [repeat(1, 'One'), ...others(100, 1_999), repeat(2, 'Two'), ...others(3_000, 1_999), repeat(3, 'Two bis'), repeat(4, 'Three'), ...others(6_000, 1_998)];
+    const s = await session();
+    try {
+      const { report, results } = await backfill(s, profiles);
+      expect(results).to.have.length(profiles.length);
+      expect(report.summary).to.include({ received: profiles.length, delivered: profiles.length, rejected: 0, retryable: 0 });
+      const leads = [...s.sandbox.store.leads.values()].filter((l) => l.fields.email === 'repeat@example.com');
+      expect(leads.map((l) => l.fields.firstName)).to.deep.equal(['Three']);
+      const repeated = results.filter((r) => ['r-9001', 'r-9002', 'r-9003', 'r-9004'].includes(r.recordId));
+      expect(repeated.map((r) => r.outcome)).to.deep.equal(['delivered', 'delivered', 'delivered', 'delivered']);
+      expect(new Set(repeated.map((r) => r.leadId).filter((id) => id !== undefined)).size).to.equal(1);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('refuses a request that is not a stream of profiles, and a backfill after teardown', async () => {
     const s = await session();
     try {
