@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+// The cluster tests' helpers: workers are real processes, Redis is the real server.
+import { startJsonLinesProcess, type JsonLinesProcess } from '../test/support/json-lines-process.js';
+import { deleteKeys, REDIS_URL, redisAnswers } from '../test/support/redis.js';
 import type { SectionContext } from './section.js';
 import type { WorkerJob, WorkerLine } from './cluster-worker.js';
 import { startSandbox } from './dist.js';
@@ -11,73 +12,11 @@ import { deliveriesOf, makeWorkload } from './workload.js';
 const LIMITS = { callsPerWindow: 100, windowMs: 2_000, maxConcurrent: 10, dailyQuota: 1e9 };
 const LATENCY_MS = 40;
 const LOOPS_PER_WORKER = 8;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-interface Worker {
-  child: ChildProcess;
-  lines: WorkerLine[];
-  ready: Promise<void>;
-  exited: Promise<number | null>;
-}
+type Worker = JsonLinesProcess<WorkerLine>;
 
 /** Starts a worker process (bench/cluster-worker.ts) with its job on stdin. */
-function startWorker(job: WorkerJob): Worker {
-  const script = fileURLToPath(new URL('./cluster-worker.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const lines: WorkerLine[] = [];
-  let buffered = '';
-  let stderr = '';
-  let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  child.stdout!.on('data', (data: Buffer) => {
-    buffered += data.toString();
-    let end;
-    while ((end = buffered.indexOf('\n')) >= 0) {
-      const line = JSON.parse(buffered.slice(0, end)) as WorkerLine;
-      buffered = buffered.slice(end + 1);
-      lines.push(line);
-      if (line.ready) markReady();
-    }
-  });
-  child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      if (code !== 0) process.stderr.write(`cluster worker ${child.pid} exited ${code}: ${stderr}\n`);
-      resolve(code);
-    }),
-  );
-  child.stdin!.end(JSON.stringify(job));
-  return { child, lines, ready, exited };
-}
-
-/** Whether a Redis answers PING at REDIS_URL within a second. */
-async function redisAnswers(): Promise<boolean> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
-/** Deletes every key under `prefix` (this run's, and only this run's). */
-async function deleteKeys(prefix: string): Promise<void> {
-  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await client.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
-}
+const startWorker = (job: WorkerJob): Worker => startJsonLinesProcess<WorkerLine>(fileURLToPath(new URL('./cluster-worker.ts', import.meta.url)), job);
 
 interface ClusterResult {
   calls: number;
@@ -115,7 +54,7 @@ async function runCluster(workers: number, deliveries: ReturnType<typeof deliver
     await new Promise((resolve) => setTimeout(resolve, LIMITS.windowMs + 100));
     const callsBefore = sandbox.stats.calls;
     const go = Date.now();
-    for (const worker of running) worker.child.kill('SIGUSR2');
+    for (const worker of running) worker.process.kill('SIGUSR2');
     const codes = await Promise.all(running.map((w) => w.exited));
     if (codes.some((code) => code !== 0)) throw new Error(`a cluster worker failed (exit codes ${codes.join(', ')})`);
     const lines = running.flatMap((w) => w.lines);
@@ -134,7 +73,7 @@ async function runCluster(workers: number, deliveries: ReturnType<typeof deliver
       problems: lines.reduce((sum, l) => ({ rejected: sum.rejected + (l.summary?.rejected ?? 0), retryable: sum.retryable + (l.summary?.retryable ?? 0) }), { rejected: 0, retryable: 0 }),
     };
   } finally {
-    for (const worker of running) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+    for (const worker of running) if (worker.process.exitCode === null) worker.process.kill('SIGKILL');
     await Promise.all(running.map((w) => w.exited));
     await sandbox.stop();
     await deleteKeys(prefix);

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { PluginOptions, ProfileEvent, RecordResult } from '../../src/types.js';
+import { startJsonLinesProcess, type JsonLinesProcess } from '../support/json-lines-process.js';
 
 export interface WorkerJob {
   sandboxUrl: string;
@@ -24,42 +24,11 @@ export interface WorkerLine {
   results?: RecordResult[];
 }
 
-export interface Worker {
-  process: ChildProcess;
-  lines: WorkerLine[];
-  /** Resolves once the worker printed its first line (connected and activated). */
-  ready: Promise<void>;
-  /** Resolves with the exit code (or signal) once the process ended. */
-  exited: Promise<number | string>;
-}
+export type Worker = JsonLinesProcess<WorkerLine>;
 
 /** Starts a worker process (test/fixtures/cluster-worker.ts) with its job on stdin. */
 export function startWorker(job: WorkerJob): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/cluster-worker.ts'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const lines: WorkerLine[] = [];
-  let stderr = '';
-  let buffered = '';
-  let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  child.stdout!.on('data', (data: Buffer) => {
-    buffered += data.toString();
-    let end;
-    while ((end = buffered.indexOf('\n')) >= 0) {
-      const line = JSON.parse(buffered.slice(0, end)) as WorkerLine;
-      buffered = buffered.slice(end + 1);
-      lines.push(line);
-      if (line.ready) markReady();
-    }
-  });
-  child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
-  const exited = new Promise<number | string>((resolve) =>
-    child.on('exit', (code, signal) => {
-      if (code !== 0 && signal === null) process.stderr.write(`worker ${child.pid} exited ${code}: ${stderr}\n`);
-      resolve(signal ?? code ?? -1);
-    }),
-  );
-  child.stdin!.end(JSON.stringify(job));
-  return { process: child, lines, ready, exited };
+  return startJsonLinesProcess<WorkerLine>('test/fixtures/cluster-worker.ts', job);
 }
 
 /** Every final result a worker reported (the last round of each record). */
