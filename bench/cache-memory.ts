@@ -23,23 +23,35 @@ const BATCH = 1_000;
 
 const before = heapUsed();
 const cache = new LocalLeadCache({ maxEntries: entries, ttlMs: 86_400_000 }, Date.now);
-for (let i = 0; i < entries; i += BATCH) {
-  const ids = Array.from({ length: Math.min(BATCH, entries - i) }, (_, j) => i + j);
-  // Four mapped fields written (a create or an update), then the lead's two lists.
-  await cache.record(
-    ids.map((n) => ({
-      key: keyOf(n),
-      leadId: 10_000_000 + n,
-      fields: new Map([
-        ['firstName', fieldDigest(`First${n % 997}`)],
-        ['lastName', fieldDigest(`Last${n % 991}`)],
-        ['leadScore', fieldDigest(n % 100)],
-        ['city', fieldDigest(`City${n % 499}`)],
-      ]),
-    })),
-  );
-  await cache.record(ids.map((n) => ({ key: keyOf(n), leadId: 10_000_000 + n, lists: new Map([[1001, 'add' as const], [1002, n % 3 === 0 ? ('remove' as const) : ('add' as const)]]) })));
+
+/** Records leads [from, to) as deliveries do: four mapped fields written (a create or an update), then the lead's two lists. */
+async function recordLeads(from: number, to: number): Promise<void> {
+  for (let i = from; i < to; i += BATCH) {
+    const ids = Array.from({ length: Math.min(BATCH, to - i) }, (_, j) => i + j);
+    await cache.record(
+      ids.map((n) => ({
+        key: keyOf(n),
+        leadId: 10_000_000 + n,
+        fields: new Map([
+          ['firstName', fieldDigest(`First${n % 997}`)],
+          ['lastName', fieldDigest(`Last${n % 991}`)],
+          ['leadScore', fieldDigest(n % 100)],
+          ['city', fieldDigest(`City${n % 499}`)],
+        ]),
+      })),
+    );
+    await cache.record(ids.map((n) => ({ key: keyOf(n), leadId: 10_000_000 + n, lists: new Map([[1001, 'add' as const], [1002, n % 3 === 0 ? ('remove' as const) : ('add' as const)]]) })));
+  }
 }
-const after = heapUsed();
-if (cache.size !== entries) throw new Error(`the cache holds ${cache.size} entries, not ${entries}`);
-process.stdout.write(JSON.stringify({ entries, bytesPerEntry: (after - before) / entries }));
+
+// Filled once: every entry new, nothing evicted yet.
+await recordLeads(0, entries);
+const filled = heapUsed();
+// Keys whose 32-bit slots collide replace each other (about n² ÷ 2³³ of them: ~1 at 100 000, ~116 at a million).
+const filledSize = cache.size;
+if (filledSize < entries * 0.999) throw new Error(`the cache holds ${filledSize} entries, not ${entries}`);
+// Then as a full cache lives: half as many new leads again, each evicting the least recently used.
+await recordLeads(entries, entries + entries / 2);
+const evicting = heapUsed();
+if (cache.size < entries * 0.999) throw new Error(`the cache holds ${cache.size} entries after evictions, not ${entries}`);
+process.stdout.write(JSON.stringify({ entries, filledBytesPerEntry: (filled - before) / filledSize, evictingBytesPerEntry: (evicting - before) / entries }));

@@ -34,11 +34,11 @@ async function deliverAll(workload: SteadyWorkload, leadCache: boolean): Promise
   }
 }
 
-/** The in-memory cache's heap per entry, measured in a fresh process (bench/cache-memory.ts). */
-function cacheBytesPerEntry(entries: number): number {
+/** The in-memory cache's heap per entry, filled and then evicting, measured in a fresh process (bench/cache-memory.ts). */
+function cacheBytesPerEntry(entries: number): { filledBytesPerEntry: number; evictingBytesPerEntry: number } {
   const script = fileURLToPath(new URL('./cache-memory.ts', import.meta.url));
   const output = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, String(entries)], { encoding: 'utf8' });
-  return (JSON.parse(output) as { bytesPerEntry: number }).bytesPerEntry;
+  return JSON.parse(output) as { filledBytesPerEntry: number; evictingBytesPerEntry: number };
 }
 
 const pad = (cells: Array<string | number>, widths: number[]) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]!) : String(c).padStart(widths[i]!))).join('  ');
@@ -100,8 +100,10 @@ export default async function run({ quick, print }: SectionContext): Promise<voi
   print();
   print('   In-memory lead cache (LocalLeadCache from dist/), each size in a fresh process run with --expose-gc: heap used');
   print('   after filling it with realistic entries (a lead id, 4 field digests, 2 list states, recorded as deliveries do:');
-  print('   fields, then lists), minus before, after a full GC each time, ÷ entries (goal ≤ 150 bytes).');
+  print('   fields, then lists), minus before, after a full GC each time, ÷ entries (goal ≤ 150 bytes). "Evicting": the');
+  print('   full cache after half as many new leads again, each evicting the least recently used one.');
   for (const entries of quick ? [100_000] : [100_000, 1_000_000]) {
-    print(`   ${thousands(entries).padStart(9)} entries: ${Math.round(cacheBytesPerEntry(entries))} bytes per entry`);
+    const { filledBytesPerEntry, evictingBytesPerEntry } = cacheBytesPerEntry(entries);
+    print(`   ${thousands(entries).padStart(9)} entries: ${Math.round(filledBytesPerEntry)} bytes per entry filled, ${Math.round(evictingBytesPerEntry)} evicting`);
   }
 }

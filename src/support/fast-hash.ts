@@ -34,3 +34,32 @@ export function hash48(text: string, ...seeds: number[]): string {
   }
   return String.fromCharCode(...codes);
 }
+
+/** A 48-bit digest of `hash48` as 6 characters of 8 bits (for compact storage); undefined if it is not one. */
+export function digestToBytes(digest: string): string | undefined {
+  if (digest.length !== 8) return undefined;
+  let value = 0;
+  for (let i = 0; i < 8; i++) {
+    const sextet = ALPHABET.indexOf(digest[i]!);
+    if (sextet < 0) return undefined;
+    value = value * 64 + sextet;
+  }
+  const codes: number[] = [];
+  for (let i = 5; i >= 0; i--) {
+    codes[i] = value % 256;
+    value = Math.floor(value / 256);
+  }
+  return String.fromCharCode(...codes);
+}
+
+/** The inverse of `digestToBytes`. */
+export function digestFromBytes(bytes: string): string {
+  let value = 0;
+  for (let i = 0; i < bytes.length; i++) value = value * 256 + bytes.charCodeAt(i);
+  const codes: number[] = [];
+  for (let i = 7; i >= 0; i--) {
+    codes[i] = ALPHABET.charCodeAt(value % 64);
+    value = Math.floor(value / 64);
+  }
+  return String.fromCharCode(...codes);
+}

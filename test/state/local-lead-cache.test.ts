@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { fieldDigest } from '../../src/state/lead-cache.js';
 import { LocalLeadCache } from '../../src/state/local/local-lead-cache.js';
+import { cyrb53 } from '../../src/support/fast-hash.js';
 import { virtualTime } from '../support/marketo.js';
 
 describe('LocalLeadCache', () => {
@@ -9,12 +10,28 @@ describe('LocalLeadCache', () => {
   it('keeps at most maxEntries, the most recently used, and forgets the oldest first', async () => {
     const { now } = virtualTime();
     const cache = new LocalLeadCache({ maxEntries: 1000, ttlMs: 60_000 }, now);
-    for (let i = 0; i < 2000; i++) await cache.record([entry(i)]);
-    expect(cache.size).to.be.at.most(1000);
-    const newest = await cache.read(Array.from({ length: 500 }, (_, i) => entry(1500 + i).key));
-    const oldest = await cache.read(Array.from({ length: 500 }, (_, i) => entry(i).key));
-    expect(newest.size).to.equal(500);
+    for (let i = 0; i < 2500; i++) {
+      await cache.record([entry(i)]);
+      expect(cache.size).to.equal(Math.min(i + 1, 1000));
+    }
+    const newest = await cache.read(Array.from({ length: 1000 }, (_, i) => entry(1500 + i).key));
+    const oldest = await cache.read(Array.from({ length: 1500 }, (_, i) => entry(i).key));
+    expect(newest.size).to.equal(1000);
     expect(oldest.size).to.equal(0);
+  });
+
+  it('evicts in exact least-recently-used order: a read or a write makes an entry the newest', async () => {
+    const { now } = virtualTime();
+    const cache = new LocalLeadCache({ maxEntries: 4, ttlMs: 60_000 }, now);
+    for (let i = 0; i < 4; i++) await cache.record([entry(i)]);
+    await cache.read([entry(0).key]); // 1 is now the oldest
+    await cache.record([entry(4)]); // evicts 1
+    await cache.record([entry(2)]); // 3 is now the oldest
+    await cache.record([entry(5)]); // evicts 3
+    await cache.record([entry(6)]); // evicts 0
+    const kept = await cache.read(Array.from({ length: 7 }, (_, i) => entry(i).key));
+    expect([...kept.keys()]).to.deep.equal([2, 4, 5, 6].map((i) => entry(i).key));
+    expect(cache.size).to.equal(4);
   });
 
   it('keeps an entry that is read often, however many others are written', async () => {
@@ -60,5 +77,31 @@ describe('LocalLeadCache', () => {
     const read = (await cache.read(['k'])).get('k')!;
     expect(read.fields).to.deep.equal(fields);
     expect(read.lists).to.deep.equal(lists);
+  });
+
+  it('tells apart two keys that share a slot: a miss for the older, never the other lead', async () => {
+    // Two keys whose 32-bit slots collide (found by search: about 80 000 keys hold one such pair).
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair; i++) {
+      const key = `123-ABC-456|email|person${i}@example.com`;
+      const slot = cyrb53(key, 1) | 0;
+      const other = seen.get(slot);
+      if (other !== undefined) pair = [other, key];
+      else seen.set(slot, key);
+    }
+    const [first, second] = pair;
+    const { now } = virtualTime();
+    const cache = new LocalLeadCache({ maxEntries: 10, ttlMs: 60_000 }, now);
+    await cache.record([{ key: first, leadId: 1, fields: new Map([['firstName', fieldDigest('Ann')]]) }]);
+    await cache.record([{ key: second, leadId: 2, fields: new Map([['firstName', fieldDigest('Bob')]]) }]);
+    const both = await cache.read([first, second]);
+    expect([...both.keys()]).to.deep.equal([second]);
+    expect(both.get(second)).to.deep.include({ leadId: 2, fields: new Map([['firstName', fieldDigest('Bob')]]) });
+    await cache.forget([first]);
+    expect((await cache.read([second])).get(second)?.leadId, 'forgetting one key leaves the other').to.equal(2);
+    // Writing the older key again takes the slot back: the other is then the miss.
+    await cache.record([{ key: first, leadId: 1 }]);
+    expect([...(await cache.read([first, second])).keys()]).to.deep.equal([first]);
   });
 });

@@ -1,4 +1,4 @@
-import { hash48 } from '../../support/fast-hash.js';
+import { cyrb53, digestFromBytes, digestToBytes } from '../../support/fast-hash.js';
 import type { Clock } from '../../tokens.js';
 import type { LeadCache, LeadCacheEntry, LeadCacheSettings, LeadCacheUpdate, ListState } from '../lead-cache.js';
 
@@ -6,22 +6,34 @@ import type { LeadCache, LeadCacheEntry, LeadCacheSettings, LeadCacheUpdate, Lis
 const MAX_NUMBERED = 200;
 const FIRST_CODE = 0x30;
 const SEPARATOR = '|'.charCodeAt(0);
-const DIGEST_CHARS = 8;
+/** A field digest (48 bits) as the entry holds it: 6 characters of 8 bits. */
+const DIGEST_BYTES = 6;
+/** The part of the key's hash that the entry holds, to tell its key from another of the same slot. */
+const CHECK_CHARS = 6;
 
 /**
  * The lead cache in process memory: `maxEntries` entries at most, the least recently used
- * forgotten first, each expiring `ttlMs` after its last confirmed write. Compact by design —
- * about 150 bytes an entry: the key is 96 bits of hash (16 characters, not the dedupe value),
- * the entry one flat string — lead id and expiry in base 36, then one character per field or
- * list (numbered per cache) followed by its 8-character digest or `a`/`r`.
+ * forgotten first, each expiring `ttlMs` after its last confirmed write. Compact by design
+ * (`npm run bench`, steady state, measures it): an entry is one number and one flat string.
+ * The number is the slot: 32 bits of the key's hash, which V8 keeps inside the Map's table
+ * rather than as a string of its own. The string starts with 48 more bits of that hash, so a
+ * key that lands in another key's slot is told apart (a miss, and the newer write takes the
+ * slot: a cache forgets, it never answers for the wrong lead); then lead id and expiry in base
+ * 36, the number of fields, and one character per field or list (numbered per cache) followed
+ * by the field's digest in 6 bytes, or by `a`/`r`. No dedupe value is kept, only hashes of it.
  *
- * The LRU keeps two generations of half the size: a hit in the old one moves to the new one,
- * and when the new one is full the old one is dropped whole — eviction costs nothing per entry
- * (deleting Map entries one by one from the front gets slower and slower in V8).
+ * The LRU is exact and holds `maxEntries` once full, in two generations: entries are written
+ * to the end of the new one, a hit moves to its end (from either), and each write past `maxEntries`
+ * evicts the oldest of the old generation through one iterator that lives as long as that
+ * generation. When the old generation is empty, the new one becomes old. Each entry is thus
+ * passed over once, however many are evicted (looking for a Map's first entry again after
+ * each eviction skips every deleted one before it, slower and slower in V8).
  */
 export class LocalLeadCache implements LeadCache {
-  private current = new Map<string, string>();
-  private previous = new Map<string, string>();
+  private current = new Map<number, string>();
+  private previous = new Map<number, string>();
+  /** The old generation's slots, oldest first: where the next eviction starts. */
+  private evictionOrder: Iterator<number> = this.previous.keys();
   private readonly fieldNames: string[] = [];
   private readonly fieldNumbers = new Map<string, number>();
   private readonly listIds: number[] = [];
@@ -45,12 +57,16 @@ export class LocalLeadCache implements LeadCache {
     const found = new Map<string, LeadCacheEntry>();
     const now = this.now();
     for (const key of keys) {
-      const hashed = keyOf(key);
-      const encoded = this.lookup(hashed);
+      const { slot, check } = addressOf(key);
+      const encoded = this.peek(slot, check);
       if (encoded === undefined) continue;
       const entry = this.decode(encoded);
-      if (entry.expiresAt <= now) this.delete(hashed);
-      else found.set(key, entry);
+      if (entry.expiresAt <= now) {
+        this.delete(slot);
+      } else {
+        this.store(slot, encoded);
+        found.set(key, entry);
+      }
     }
     return found;
   }
@@ -58,54 +74,64 @@ export class LocalLeadCache implements LeadCache {
   async record(updates: readonly LeadCacheUpdate[]): Promise<void> {
     const now = this.now();
     for (const update of updates) {
-      const hashed = keyOf(update.key);
-      const existing = this.lookup(hashed);
+      const { slot, check } = addressOf(update.key);
+      const existing = this.peek(slot, check);
       const previous = existing === undefined ? undefined : this.decode(existing);
       const same = previous !== undefined && previous.leadId === update.leadId && previous.expiresAt > now;
       const fields = new Map(same ? previous.fields : []);
       for (const [name, digest] of update.fields ?? []) fields.set(name, digest);
       const lists = new Map(same ? previous.lists : []);
       for (const [listId, state] of update.lists ?? []) lists.set(listId, state);
-      this.store(hashed, this.encode(update.leadId, now + this.settings.ttlMs, fields, lists));
+      this.store(slot, this.encode(check, update.leadId, now + this.settings.ttlMs, fields, lists));
     }
   }
 
   async forget(keys: readonly string[]): Promise<void> {
-    for (const key of keys) this.delete(keyOf(key));
-  }
-
-  private lookup(hashed: string): string | undefined {
-    const fresh = this.current.get(hashed);
-    if (fresh !== undefined) return fresh;
-    const old = this.previous.get(hashed);
-    if (old !== undefined) {
-      this.previous.delete(hashed);
-      this.store(hashed, old);
+    for (const key of keys) {
+      const { slot, check } = addressOf(key);
+      if (this.peek(slot, check) !== undefined) this.delete(slot);
     }
-    return old;
   }
 
-  private store(hashed: string, encoded: string): void {
-    this.previous.delete(hashed);
-    this.current.set(hashed, encoded);
-    if (this.current.size >= Math.max(1, Math.floor(this.settings.maxEntries / 2))) {
+  /** The entry of this key, if its slot holds this key's and not another's. */
+  private peek(slot: number, check: string): string | undefined {
+    const encoded = this.current.get(slot) ?? this.previous.get(slot);
+    return encoded !== undefined && encoded.startsWith(check) ? encoded : undefined;
+  }
+
+  /** Writes the slot as the most recently used, evicting the least recently used past maxEntries. */
+  private store(slot: number, encoded: string): void {
+    this.previous.delete(slot);
+    // Deleted first so that the slot moves to the end of the generation's order.
+    this.current.delete(slot);
+    this.current.set(slot, encoded);
+    while (this.size > Math.max(1, this.settings.maxEntries)) this.evictOldest();
+  }
+
+  private evictOldest(): void {
+    if (this.previous.size === 0) {
       this.previous = this.current;
       this.current = new Map();
+      this.evictionOrder = this.previous.keys();
     }
+    // The iterator skips slots deleted since it was made (hits moved to the new generation).
+    const oldest = this.evictionOrder.next();
+    if (!oldest.done) this.previous.delete(oldest.value);
   }
 
-  private delete(hashed: string): void {
-    this.current.delete(hashed);
-    this.previous.delete(hashed);
+  private delete(slot: number): void {
+    this.current.delete(slot);
+    this.previous.delete(slot);
   }
 
-  private encode(leadId: number, expiresAt: number, fields: ReadonlyMap<string, string>, lists: ReadonlyMap<number, ListState>): string {
-    const parts = [leadId.toString(36), '|', Math.ceil(expiresAt / 1000).toString(36), '|'];
+  private encode(check: string, leadId: number, expiresAt: number, fields: ReadonlyMap<string, string>, lists: ReadonlyMap<number, ListState>): string {
+    const fieldParts: string[] = [];
     for (const [name, digest] of fields) {
       const number = numbered(name, this.fieldNames, this.fieldNumbers);
-      if (number !== undefined && digest.length === DIGEST_CHARS) parts.push(number, digest);
+      const bytes = digestToBytes(digest);
+      if (number !== undefined && bytes !== undefined) fieldParts.push(number, bytes);
     }
-    parts.push('|');
+    const parts = [check, leadId.toString(36), '|', Math.ceil(expiresAt / 1000).toString(36), '|', String.fromCharCode(fieldParts.length / 2), ...fieldParts];
     for (const [listId, state] of lists) {
       const number = numbered(listId, this.listIds, this.listNumbers);
       if (number !== undefined) parts.push(number, state === 'add' ? 'a' : 'r');
@@ -114,23 +140,44 @@ export class LocalLeadCache implements LeadCache {
     return parts.join('');
   }
 
+  /** Reads an entry by position: digests are raw bytes, so no separator can be searched past them. */
   private decode(encoded: string): LeadCacheEntry & { expiresAt: number } {
-    const [lead = '', expires = '', fieldPart = '', listPart = ''] = encoded.split('|');
+    const leadEnd = encoded.indexOf('|', CHECK_CHARS);
+    const expiresEnd = encoded.indexOf('|', leadEnd + 1);
+    const fieldCount = encoded.charCodeAt(expiresEnd + 1);
     const fields = new Map<string, string>();
-    for (let i = 0; i + DIGEST_CHARS < fieldPart.length; i += DIGEST_CHARS + 1) {
-      fields.set(this.fieldNames[charNumber(fieldPart.charCodeAt(i))]!, fieldPart.slice(i + 1, i + 1 + DIGEST_CHARS));
+    let at = expiresEnd + 2;
+    for (let i = 0; i < fieldCount; i++, at += 1 + DIGEST_BYTES) {
+      fields.set(this.fieldNames[charNumber(encoded.charCodeAt(at))]!, digestFromBytes(encoded.slice(at + 1, at + 1 + DIGEST_BYTES)));
     }
     const lists = new Map<number, ListState>();
-    for (let i = 0; i + 1 < listPart.length; i += 2) {
-      lists.set(this.listIds[charNumber(listPart.charCodeAt(i))]!, listPart[i + 1] === 'a' ? 'add' : 'remove');
+    for (; at + 1 < encoded.length; at += 2) {
+      lists.set(this.listIds[charNumber(encoded.charCodeAt(at))]!, encoded[at + 1] === 'a' ? 'add' : 'remove');
     }
-    return { leadId: parseInt(lead, 36), expiresAt: parseInt(expires, 36) * 1000, fields, lists };
+    return {
+      leadId: parseInt(encoded.slice(CHECK_CHARS, leadEnd), 36),
+      expiresAt: parseInt(encoded.slice(leadEnd + 1, expiresEnd), 36) * 1000,
+      fields,
+      lists,
+    };
   }
 }
 
-/** 96 bits of hash, as 16 characters: no two of a million keys share one. */
-function keyOf(key: string): string {
-  return hash48(key, 1, 2);
+/**
+ * Where a key lives: its slot, 32 bits of one hash as a small integer, and its check, 48 bits
+ * of another as 6 characters — 80 bits in all, so that no two of a million keys are confused.
+ */
+function addressOf(key: string): { slot: number; check: string } {
+  return { slot: cyrb53(key, 1) | 0, check: bytesOf(cyrb53(key, 2), CHECK_CHARS) };
+}
+
+function bytesOf(value: number, count: number): string {
+  const codes: number[] = [];
+  for (let i = 0; i < count; i++) {
+    codes.push(value % 256);
+    value = Math.floor(value / 256);
+  }
+  return String.fromCharCode(...codes);
 }
 
 /** One character for a number, skipping `|` (the entry's separator). */
