@@ -18,6 +18,8 @@ import { buildReport } from './report.js';
 @injectable()
 export class Deliverer {
   private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
+  /** Deliveries (not dry runs, not backfills) of each activation running now: the ones that share calls. */
+  private readonly writing = new Map<string, number>();
 
   constructor(
     @inject(ActivationRegistry) private readonly activations: ActivationRegistry,
@@ -61,12 +63,25 @@ export class Deliverer {
     this.publisher.emit('run.started', { ...base, message: `${dryRun ? 'Dry run of' : 'Delivering'} ${profiles.length} profile(s) to Marketo`, received: profiles.length });
     const meter = new CallMeter();
     const { accepted, rejected } = this.intake.take(activation, profiles);
-    const states = await this.sync.run(activation, coalesce(accepted), meter, dryRun);
+    const states = dryRun
+      ? await this.sync.run(activation, coalesce(accepted), meter, { dryRun })
+      : await this.writingRun(activation.id, () => this.sync.run(activation, coalesce(accepted), meter, { alone: () => this.writing.get(activation.id) === 1 }));
     const report = buildReport(activation.id, profiles.length, rejected, states, meter.calls, dryRun);
     // Reasons quote Marketo's own messages, which must not carry a secret back to the host.
     for (const result of report.results) if (result.reason) result.reason.message = this.redactor.redactText(result.reason.message);
     this.announce(report, activation.target.munchkinId, activation.connectionId);
     return report;
+  }
+
+  private async writingRun<T>(activationId: string, work: () => Promise<T>): Promise<T> {
+    this.writing.set(activationId, (this.writing.get(activationId) ?? 0) + 1);
+    try {
+      return await work();
+    } finally {
+      const left = this.writing.get(activationId)! - 1;
+      if (left === 0) this.writing.delete(activationId);
+      else this.writing.set(activationId, left);
+    }
   }
 
   private announce(report: DeliveryReport, munchkinId: string, connectionId: string): void {

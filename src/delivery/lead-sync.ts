@@ -49,7 +49,12 @@ export class LeadSync {
     this.requiredToCreate = fieldsRequiredToCreate(manifest);
   }
 
-  async run(activation: Activation, groups: readonly LeadGroup[], meter: CallMeter, dryRun: boolean): Promise<GroupState[]> {
+  /**
+   * `alone` tells, each time locks are taken, whether this is the only delivery of its
+   * activation running in the plugin: then nobody's shared calls would carry a later round of
+   * its busy values, and it waits a little to take them all at once (see WriteLocking).
+   */
+  async run(activation: Activation, groups: readonly LeadGroup[], meter: CallMeter, { dryRun = false, alone = () => false }: { dryRun?: boolean; alone?: () => boolean } = {}): Promise<GroupState[]> {
     const states = new Map(groups.map((group) => [group, freshState(group)]));
     const cache = this.state.leadCache(this.options.leadCache);
     const sentAgain = new Set<LeadGroup>();
@@ -57,7 +62,7 @@ export class LeadSync {
     while (pending.length > 0) {
       let round: LockedRound;
       try {
-        round = dryRun ? { held: pending, deferred: [], release: async () => {} } : await this.locking.take(activation, pending);
+        round = dryRun ? { held: pending, deferred: [], release: async () => {} } : await this.locking.take(activation, pending, { patient: alone() });
       } catch (error) {
         // Without the lock nothing may be written.
         for (const group of pending) states.get(group)!.failure = this.failure(error);

@@ -5,6 +5,10 @@ import { TOKENS } from '../tokens.js';
 import type { LeadGroup } from './coalesce.js';
 
 const MAX_WAIT_MS = 30_000;
+/** How many releases a delivery that has nobody to share calls with waits for, to take all its values at once. */
+const PATIENT_WAITS = 4;
+/** The longest of those waits: a value held longer (by a backfill's import) is left for a later round. */
+const PATIENT_WAIT_MS = 5_000;
 
 export interface LockedRound {
   held: LeadGroup[];
@@ -21,9 +25,13 @@ export interface LockedRound {
  * nothing, until one is released. Nobody ever waits while holding, so no order of taking
  * values can deadlock.
  *
- * Working on what is free rather than waiting to take everything at once was measured
- * (`npm run bench`, streaming): under a steady stream of overlapping deliveries, waiting for
- * all values made every delivery queue behind its neighbours and cost more calls, not fewer.
+ * Whether a delivery works at once on what is free or first waits to take everything depends
+ * on who would carry its later round (measured by `npm run bench`, streaming). With other
+ * deliveries of its activation in flight in the plugin, the busy values' later round joins
+ * their shared calls and costs little, while waiting made every delivery queue behind its
+ * neighbours and cost more calls. A delivery alone in its plugin (one deliverer a plugin, as
+ * in a host with a plugin per request handler) would pay that round's calls by itself: it
+ * waits, holding nothing, for a few releases first (`patient`).
  */
 @injectable()
 export class WriteLocking {
@@ -34,16 +42,18 @@ export class WriteLocking {
   /**
    * The locks of the free groups; the busy ones are deferred. When none is free a delivery
    * waits for a release; a backfill (`waitWhenNoneFree: false`) comes back later instead, its
-   * own imports holding some values.
+   * own imports holding some values. A `patient` delivery waits for the busy values a few
+   * times before it settles for the free ones.
    */
-  async take(activation: Activation, groups: readonly LeadGroup[], { waitWhenNoneFree = true } = {}): Promise<LockedRound> {
+  async take(activation: Activation, groups: readonly LeadGroup[], { waitWhenNoneFree = true, patient = false } = {}): Promise<LockedRound> {
     const keyOf = (group: LeadGroup) => `${activation.target.instanceKey}|${activation.config.dedupeField}|${group.key}`;
-    for (;;) {
+    for (let patientWaits = 0; ; ) {
       const { lease, busy } = await this.state.writeLocks.tryAcquire(groups.map(keyOf));
       if (busy.length === 0) return { held: [...groups], deferred: [], release: () => lease.release() };
       const busyKeys = new Set(busy);
       const someFree = groups.some((g) => !busyKeys.has(keyOf(g)));
-      if (someFree || !waitWhenNoneFree) {
+      const waitForAll = someFree && patient && patientWaits < PATIENT_WAITS;
+      if ((someFree && !waitForAll) || (!someFree && !waitWhenNoneFree)) {
         return {
           held: groups.filter((g) => !busyKeys.has(keyOf(g))),
           deferred: groups.filter((g) => busyKeys.has(keyOf(g))),
@@ -51,7 +61,8 @@ export class WriteLocking {
         };
       }
       await lease.release();
-      await this.state.writeLocks.waitForRelease(busy, MAX_WAIT_MS);
+      if (waitForAll) patientWaits++;
+      await this.state.writeLocks.waitForRelease(busy, waitForAll ? PATIENT_WAIT_MS : MAX_WAIT_MS);
     }
   }
 }
