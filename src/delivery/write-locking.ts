@@ -5,10 +5,15 @@ import { TOKENS } from '../tokens.js';
 import type { LeadGroup } from './coalesce.js';
 
 const MAX_WAIT_MS = 30_000;
-/** How many releases a delivery that has nobody to share calls with waits for, to take all its values at once. */
-const PATIENT_WAITS = 4;
-/** The longest of those waits: a value held longer (by a backfill's import) is left for a later round. */
-const PATIENT_WAIT_MS = 5_000;
+/**
+ * How many releases a delivery that has nobody to share calls with waits for, to take all its
+ * values at once, and the longest of those waits: a value held longer (by a backfill's import)
+ * is left for a later round. Measured (`npm run bench`, streaming, 8 plugins): overlapping
+ * deliveries form chains, and four waits of 5 s left 5–11 % more calls than one at a time;
+ * eight of 4 s leave 0–2 %.
+ */
+const PATIENT_WAITS = 8;
+const PATIENT_WAIT_MS = 4_000;
 
 export interface LockedRound {
   held: LeadGroup[];
