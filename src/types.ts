@@ -61,7 +61,11 @@ export interface PluginOptions {
    * `{ maxEntries: 100 000, ttlMs: 86 400 000 }`; `false` turns it off.
    */
   leadCache?: { maxEntries?: number; ttlMs?: number } | false;
-  /** Bulk backfill (SPEC §8.3): how often import jobs are polled, and the largest file (default 5 000 ms, 10 485 760 bytes). */
+  /**
+   * Bulk backfill (SPEC §8.3): how often an import job is polled once it may be done (its first
+   * poll waits for the end its run's finished jobs predict), and the largest file (default
+   * 5 000 ms, 10 485 760 bytes).
+   */
   bulk?: { pollIntervalMs?: number; maxFileBytes?: number };
   marketoBaseUrl?: string;
   limits?: PluginLimits;

@@ -247,7 +247,7 @@ export class BackfillRun {
 
   /** Runs an import job (within the queue discipline) and hands each row its outcome. */
   private launch(spec: ImportSpec, keyColumn: string, rows: Array<ImportRow<Tracked>>, kind: ImportKind): void {
-    const work = this.scheduler.run(spec.listId, () => this.services.runner(this.meter).run(spec, keyColumn, (job) => this.observe(job))).then(
+    const work = this.scheduler.run(spec.listId, () => this.services.runner(this.meter).run(spec, keyColumn, rows.length, (job) => this.observe(job))).then(
       (outcome) => this.imported(outcome, rows, kind),
       (error: unknown) => {
         const failure = this.failure(error);

@@ -15,6 +15,7 @@ import { EventPublisher } from '../support/event-publisher.js';
 import { TOKENS, type Clock, type Sleep } from '../tokens.js';
 import type { BackfillReport, BackfillRequest } from '../types.js';
 import { BackfillRun } from './backfill-run.js';
+import { ImportPace } from './import-pace.js';
 import { ImportRunner } from './import-runner.js';
 
 /**
@@ -52,13 +53,14 @@ export class Backfiller {
     for (const hook of ['onResult', 'onProgress'] as const) {
       if (request[hook] !== undefined && typeof request[hook] !== 'function') throw new InvalidRequestError('MALFORMED_REQUEST', `backfill(): "${hook}" must be a function when given.`);
     }
+    const pace = new ImportPace(this.now);
     const run = new BackfillRun(activation, {
       intake: this.intake,
       matcher: this.matcher,
       locking: this.locking,
       writes: this.writes,
       cache: this.state.leadCache(this.options.leadCache),
-      runner: (meter) => new ImportRunner(this.bulk, activation.target, meter, this.sleep, this.options.bulk.pollIntervalMs),
+      runner: (meter) => new ImportRunner(this.bulk, activation.target, meter, this.sleep, this.options.bulk.pollIntervalMs, pace),
       options: this.options,
       requiredToCreate: this.requiredToCreate,
       now: this.now,

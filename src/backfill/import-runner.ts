@@ -3,6 +3,7 @@ import type { CallCounter } from '../marketo/client.js';
 import { BulkImportApi, type ImportJob, type ImportSpec } from '../marketo/endpoints/bulk-import.js';
 import type { MarketoTarget } from '../marketo/target.js';
 import type { Sleep } from '../tokens.js';
+import type { ImportPace } from './import-pace.js';
 
 /** Marketo's queue answers: too many imports (1016), that list is being imported to (1019). */
 const QUEUE_BUSY = new Set(['1016', '1019']);
@@ -20,8 +21,9 @@ export interface ImportOutcome {
 
 /**
  * Runs one bulk import to its end: submits the file (waiting out a full queue or a list being
- * imported to, never provoking them again at once), polls its status every `pollIntervalMs` on
- * the injected clock, and reads the failures and warnings files when the job reports any.
+ * imported to, never provoking them again at once), polls its status on the injected clock —
+ * first when the run's pace predicts its end, then every `pollIntervalMs` — and reads the
+ * failures and warnings files when the job reports any.
  */
 export class ImportRunner {
   constructor(
@@ -30,14 +32,17 @@ export class ImportRunner {
     private readonly meter: CallCounter,
     private readonly sleep: Sleep,
     private readonly pollIntervalMs: number,
+    private readonly pace: ImportPace,
   ) {}
 
-  async run(spec: ImportSpec, keyColumn: string, onStatus: (job: ImportJob) => void = () => {}): Promise<ImportOutcome> {
+  /** `rows`: the file's rows, by which the run's pace predicts when the job ends. */
+  async run(spec: ImportSpec, keyColumn: string, rows: number, onStatus: (job: ImportJob) => void = () => {}): Promise<ImportOutcome> {
     let job = await this.submit(spec);
+    const submittedAt = this.pace.submittedAt();
     onStatus(job);
     let failedPolls = 0;
-    while (job.status === 'Queued' || job.status === 'Importing') {
-      await this.sleep(this.pollIntervalMs);
+    for (let poll = 0; job.status === 'Queued' || job.status === 'Importing'; poll++) {
+      await this.sleep(poll === 0 ? this.pace.firstWaitMs(rows, this.pollIntervalMs) : this.pollIntervalMs);
       try {
         job = await this.api.status(this.target, job.batchId, this.meter);
         failedPolls = 0;
@@ -46,6 +51,7 @@ export class ImportRunner {
         if (++failedPolls >= MAX_FAILED_POLLS) throw error;
       }
     }
+    if (job.status === 'Complete') this.pace.finished(submittedAt, rows);
     const [failures, warnings] = await Promise.all([
       job.numOfRowsFailed > 0 ? this.api.failures(this.target, job.batchId, this.meter) : [],
       job.numOfRowsWithWarning > 0 ? this.api.warnings(this.target, job.batchId, this.meter) : [],

@@ -173,6 +173,27 @@ describe('backfill: imports and what Marketo says of their rows', () => {
     }
   });
 
+  it('polls a job first when the jobs before it predict its end, not every interval from the start', async () => {
+    // Slow imports (10 rows a second) of small files: about 5 s a field file, polled every 500 ms.
+    const s = await sandboxSession({ sandbox: { bulk: { rowsPerSecond: 10, queueDelayMs: 0 } }, plugin: { bulk: { pollIntervalMs: 500, maxFileBytes: 2_000 } } });
+    const polls = new Map<string, number>();
+    s.plugin.events.on('marketo.call', (call) => {
+      const job = /^GET \/bulk\/v1\/leads\/batch\/(\d+)\.json$/.exec(call.operation)?.[1];
+      if (job) polls.set(job, (polls.get(job) ?? 0) + 1);
+    });
+    try {
+      const { report } = await backfill(s, Array.from({ length: 300 }, (_, i) => person(i)));
+      expect(report.summary).to.include({ received: 300, delivered: 300, created: 300, addedToList: 300 });
+      const perJob = report.imports.map((i) => polls.get(String(i.batchId)) ?? 0);
+      // The first job, with nothing to go by, is polled every interval until it ends (some 5 s).
+      expect(perJob[0]).to.be.at.least(10);
+      // The later ones are first looked at near their predicted end: a few polls each, not ten.
+      expect(perJob.slice(1).every((n) => n <= 3), `polls per job: ${perJob.join(', ')}`).to.equal(true);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('writes a value repeated in later chunks while its import still runs once, in input order, the last event winning', async () => {
     // Chunks are 2 000 profiles: the repeated value comes in the first, the second and twice in
     // the third, each time with its own first name, while the first is still to be imported.
