@@ -63,7 +63,8 @@ export interface PluginOptions {
   leadCache?: { maxEntries?: number; ttlMs?: number } | false;
   /**
    * Bulk backfill (SPEC §8.3): how often an import job is polled once it may be done (its first
-   * poll waits for the end its run's finished jobs predict), and the largest file (default
+   * poll waits for most of the end its run's fastest finished job predicts, at most six
+   * intervals), and the largest file (default
    * 5 000 ms, 10 485 760 bytes).
    */
   bulk?: { pollIntervalMs?: number; maxFileBytes?: number };

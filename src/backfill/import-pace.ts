@@ -2,17 +2,21 @@ import type { Clock } from '../tokens.js';
 
 /** A first look a little before the predicted end: finding a job still running costs one more poll, finding it late costs time. */
 const EARLY = 0.8;
+/** However long the prediction, a job is first looked at within this many intervals of its submission. */
+const MAX_FIRST_WAIT_INTERVALS = 6;
 
 /**
  * When to look at an import job first. Marketo publishes no import speed, and every status
  * poll spends a call of the day's quota; polling every `pollIntervalMs` from the start made a
  * million-profile backfill spend some 300 polls on 104 jobs. A backfill's jobs are alike, so
- * the time its finished jobs took per row (from submission to the end, queue included)
- * predicts the next one: its first poll waits for most of that, later polls come every
- * `pollIntervalMs`. The first job, with nothing to go by, is polled at the interval.
+ * the time its fastest finished job took per row (from submission to the end, queue included)
+ * predicts the next one: its first poll waits for most of that — at most six intervals — and
+ * later polls come every `pollIntervalMs`. The fastest, not the average: one job held up in
+ * Marketo's queue must not make every later one be found late. The first job, with nothing to
+ * go by, is polled at the interval.
  */
 export class ImportPace {
-  /** Smoothed milliseconds per row of this run's finished jobs. */
+  /** Milliseconds per row of this run's fastest finished job. */
   private msPerRow: number | undefined;
 
   constructor(private readonly now: Clock) {}
@@ -20,14 +24,15 @@ export class ImportPace {
   /** The wait before the first poll of a job of `rows` rows just submitted. */
   firstWaitMs(rows: number, pollIntervalMs: number): number {
     if (this.msPerRow === undefined) return pollIntervalMs;
-    return Math.max(pollIntervalMs, Math.round(EARLY * rows * this.msPerRow));
+    const predicted = Math.round(EARLY * rows * this.msPerRow);
+    return Math.min(MAX_FIRST_WAIT_INTERVALS * pollIntervalMs, Math.max(pollIntervalMs, predicted));
   }
 
   /** Learns from a job submitted at `submittedAt` that ended now. */
   finished(submittedAt: number, rows: number): void {
     if (rows <= 0) return;
     const observed = Math.max(0, this.now() - submittedAt) / rows;
-    this.msPerRow = this.msPerRow === undefined ? observed : (this.msPerRow + observed) / 2;
+    this.msPerRow = this.msPerRow === undefined ? observed : Math.min(this.msPerRow, observed);
   }
 
   submittedAt(): number {

@@ -10,21 +10,21 @@ describe('ImportPace', () => {
     const submitted = pace.submittedAt();
     clock.advance(20_000); // 1 000 rows in 20 s
     pace.finished(submitted, 1_000);
-    expect(pace.firstWaitMs(2_000, 5_000)).to.equal(32_000); // 80 % of the 40 s predicted
+    expect(pace.firstWaitMs(1_500, 5_000)).to.equal(24_000); // 80 % of the 30 s predicted
     expect(pace.firstWaitMs(100, 5_000), 'never before the interval').to.equal(5_000);
+    expect(pace.firstWaitMs(30_000, 5_000), 'never after six intervals').to.equal(30_000);
   });
 
-  it('follows the jobs as they speed up or slow down, and ignores a job without rows', () => {
+  it('goes by the fastest job, so that one held up in the queue does not delay the next ones, and ignores a job without rows', () => {
     const { clock, now } = virtualTime();
     const pace = new ImportPace(now);
-    for (const seconds of [20, 10]) {
+    for (const seconds of [10, 60, 20]) {
       const submitted = pace.submittedAt();
       clock.advance(seconds * 1_000);
       pace.finished(submitted, 1_000);
     }
-    // Smoothed: (20 ms + 10 ms) ÷ 2 a row.
-    expect(pace.firstWaitMs(1_000, 1_000)).to.equal(12_000);
+    expect(pace.firstWaitMs(1_000, 1_000)).to.equal(6_000); // 80 % of 1 000 rows at 10 ms
     pace.finished(pace.submittedAt(), 0);
-    expect(pace.firstWaitMs(1_000, 1_000)).to.equal(12_000);
+    expect(pace.firstWaitMs(1_000, 1_000)).to.equal(6_000);
   });
 });

@@ -187,8 +187,9 @@ describe('backfill: imports and what Marketo says of their rows', () => {
       const perJob = report.imports.map((i) => polls.get(String(i.batchId)) ?? 0);
       // The first job, with nothing to go by, is polled every interval until it ends (some 5 s).
       expect(perJob[0]).to.be.at.least(10);
-      // The later ones are first looked at near their predicted end: a few polls each, not ten.
-      expect(perJob.slice(1).every((n) => n <= 3), `polls per job: ${perJob.join(', ')}`).to.equal(true);
+      // The later ones are first looked at near the end the fastest job so far predicts (early
+      // rather than late: a job queued behind another takes longer): half the polls or fewer.
+      expect(perJob.slice(1).every((n) => n <= 5), `polls per job: ${perJob.join(', ')}`).to.equal(true);
     } finally {
       await s.close();
     }
