@@ -39,10 +39,12 @@ export class ImportRunner {
   async run(spec: ImportSpec, keyColumn: string, rows: number, onStatus: (job: ImportJob) => void = () => {}): Promise<ImportOutcome> {
     let job = await this.submit(spec);
     const submittedAt = this.pace.submittedAt();
+    // Files with the same columns import alike: the kind the pace learns and predicts by.
+    const kind = `${spec.lookupField}:${spec.file.subarray(0, Math.max(0, spec.file.indexOf(10))).toString()}`;
     onStatus(job);
     let failedPolls = 0;
     for (let poll = 0; job.status === 'Queued' || job.status === 'Importing'; poll++) {
-      await this.sleep(poll === 0 ? this.pace.firstWaitMs(rows, this.pollIntervalMs) : this.pollIntervalMs);
+      await this.sleep(poll === 0 ? this.pace.firstWaitMs(kind, rows, this.pollIntervalMs) : this.pollIntervalMs);
       try {
         job = await this.api.status(this.target, job.batchId, this.meter);
         failedPolls = 0;
@@ -51,7 +53,7 @@ export class ImportRunner {
         if (++failedPolls >= MAX_FAILED_POLLS) throw error;
       }
     }
-    if (job.status === 'Complete') this.pace.finished(submittedAt, rows);
+    if (job.status === 'Complete') this.pace.finished(kind, submittedAt, rows);
     const [failures, warnings] = await Promise.all([
       job.numOfRowsFailed > 0 ? this.api.failures(this.target, job.batchId, this.meter) : [],
       job.numOfRowsWithWarning > 0 ? this.api.warnings(this.target, job.batchId, this.meter) : [],

@@ -7,13 +7,14 @@ import type { LeadGroup } from './coalesce.js';
 const MAX_WAIT_MS = 30_000;
 /**
  * How many releases a delivery that has nobody to share calls with waits for, to take all its
- * values at once, and the longest of those waits: a value held longer (by a backfill's import)
- * is left for a later round. Measured (`npm run bench`, streaming, 8 plugins): overlapping
- * deliveries form chains, and four waits of 5 s left 5–11 % more calls than one at a time;
- * eight of 4 s leave 0–2 %.
+ * values at once, and the longest of those waits. Measured (`npm run bench`, streaming, 8
+ * plugins): overlapping deliveries form chains, and four waits of 5 s left 5–11 % more calls
+ * than one at a time; eight of 4 s leave 0–2 %. A value held longer than two such waits (by a
+ * backfill, whose imports take minutes) is left for a later round.
  */
 const PATIENT_WAITS = 8;
 const PATIENT_WAIT_MS = 4_000;
+const PATIENT_TIMEOUTS = 2;
 
 export interface LockedRound {
   held: LeadGroup[];
@@ -52,12 +53,12 @@ export class WriteLocking {
    */
   async take(activation: Activation, groups: readonly LeadGroup[], { waitWhenNoneFree = true, patient = false } = {}): Promise<LockedRound> {
     const keyOf = (group: LeadGroup) => `${activation.target.instanceKey}|${activation.config.dedupeField}|${group.key}`;
-    for (let patientWaits = 0; ; ) {
+    for (let patientWaits = 0, timeouts = 0; ; ) {
       const { lease, busy } = await this.state.writeLocks.tryAcquire(groups.map(keyOf));
       if (busy.length === 0) return { held: [...groups], deferred: [], release: () => lease.release() };
       const busyKeys = new Set(busy);
       const someFree = groups.some((g) => !busyKeys.has(keyOf(g)));
-      const waitForAll = someFree && patient && patientWaits < PATIENT_WAITS;
+      const waitForAll = someFree && patient && patientWaits < PATIENT_WAITS && timeouts < PATIENT_TIMEOUTS;
       if ((someFree && !waitForAll) || (!someFree && !waitWhenNoneFree)) {
         return {
           held: groups.filter((g) => !busyKeys.has(keyOf(g))),
@@ -66,8 +67,11 @@ export class WriteLocking {
         };
       }
       await lease.release();
-      if (waitForAll) patientWaits++;
-      await this.state.writeLocks.waitForRelease(busy, waitForAll ? PATIENT_WAIT_MS : MAX_WAIT_MS);
+      const released = await this.state.writeLocks.waitForRelease(busy, waitForAll ? PATIENT_WAIT_MS : MAX_WAIT_MS);
+      if (waitForAll) {
+        patientWaits++;
+        if (!released) timeouts++;
+      }
     }
   }
 }

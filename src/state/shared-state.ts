@@ -68,8 +68,11 @@ export interface WriteLease {
 export interface WriteLocks {
   /** Takes every free key of `keys` at once, never waiting; `busy` are the keys held by others. */
   tryAcquire(keys: readonly string[]): Promise<{ lease: WriteLease; busy: string[] }>;
-  /** Resolves once some of `keys` may have been released (or after `maxWaitMs`). */
-  waitForRelease(keys: readonly string[], maxWaitMs: number): Promise<void>;
+  /**
+   * Resolves once some of `keys` may have been released — `true` — or after `maxWaitMs`
+   * without any release — `false`.
+   */
+  waitForRelease(keys: readonly string[], maxWaitMs: number): Promise<boolean>;
 }
 
 export interface SharedState {

@@ -100,12 +100,13 @@ function sharedStateContract(makeSharers: () => Sharers): void {
     expect(first.busy).to.deep.equal([]);
     const second = await b.tryAcquire(['k|email|y', 'k|email|z']);
     expect(second.busy).to.deep.equal(['k|email|y']);
+    expect(await b.waitForRelease(['k|email|y'], 20), 'a wait that saw no release').to.equal(false);
     let woken = false;
-    const waiting = b.waitForRelease(['k|email|y'], 5_000).then(() => (woken = true));
+    const waiting = b.waitForRelease(['k|email|y'], 5_000).then((released) => (woken = released));
     await realSleep(30);
     expect(woken).to.equal(false);
     await first.lease.release();
-    await waiting;
+    expect(await waiting, 'a wait ended by a release').to.equal(true);
     const third = await b.tryAcquire(['k|email|y']);
     expect(third.busy).to.deep.equal([]);
     await Promise.all([second.lease.release(), third.lease.release()]);

@@ -31,20 +31,20 @@ export class LocalWriteLocks implements WriteLocks {
     return { lease, busy };
   }
 
-  waitForRelease(keys: readonly string[], maxWaitMs: number): Promise<void> {
-    if (keys.every((key) => !this.held.has(key))) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const waiter = { keys, wake: resolve };
+  waitForRelease(keys: readonly string[], maxWaitMs: number): Promise<boolean> {
+    if (keys.every((key) => !this.held.has(key))) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const waiter = { keys, wake: () => resolve(true) };
       this.waiters.push(waiter);
-      // Only a safety net: a local holder always releases (its work ends in a finally).
+      // A local holder always releases (its work ends in a finally), but it may hold for long.
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve();
+        resolve(false);
       }, maxWaitMs);
       timer.unref();
       waiter.wake = () => {
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       };
     });
   }

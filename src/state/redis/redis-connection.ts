@@ -74,16 +74,16 @@ export class RedisConnection {
     return () => this.wakeListeners.delete(listener);
   }
 
-  /** Resolves at the next wake-up from any process, or after `maxWaitMs`. */
-  waitForWake(maxWaitMs: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
+  /** Resolves at the next wake-up from any process — `true` — or after `maxWaitMs` — `false`. */
+  waitForWake(maxWaitMs: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const done = (woken: boolean) => {
         clearTimeout(timer);
         unsubscribe();
-        resolve();
+        resolve(woken);
       };
-      const timer = setTimeout(done, maxWaitMs);
-      const unsubscribe = this.onWake(done);
+      const timer = setTimeout(() => done(false), maxWaitMs);
+      const unsubscribe = this.onWake(() => done(true));
     });
   }
 

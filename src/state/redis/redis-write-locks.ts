@@ -46,11 +46,11 @@ export class RedisWriteLocks implements WriteLocks {
     return { lease, busy };
   }
 
-  async waitForRelease(keys: readonly string[], maxWaitMs: number): Promise<void> {
+  async waitForRelease(keys: readonly string[], maxWaitMs: number): Promise<boolean> {
     const held = await this.redis.command((redis) => redis.exists(...keys.slice(0, KEYS_PER_SCRIPT).map((k) => this.redisKey(k))));
-    if (held === 0) return;
+    if (held === 0) return true;
     // A release publishes a wake-up; a dead holder's lock just expires, hence the bounded wait.
-    await this.redis.waitForWake(Math.min(maxWaitMs, Math.max(50, this.lockTtlMs / 4)));
+    return this.redis.waitForWake(Math.min(maxWaitMs, Math.max(50, this.lockTtlMs / 4)));
   }
 
   private async release(owner: string, keys: string[]): Promise<void> {
