@@ -21,6 +21,14 @@ export interface Activation {
   warnings: ActivationWarning[];
 }
 
+/**
+ * A dedupe value within its Marketo instance: the key of its write lock and of its lead-cache
+ * entry. `groupKey` is the coalesced group's key (the value as Marketo compares it).
+ */
+export function instanceValueKey(activation: Activation, groupKey: string): string {
+  return `${activation.target.instanceKey}|${activation.config.dedupeField}|${groupKey}`;
+}
+
 export const ACTIVATION_STATE_KIND = 'marketo-engage-destination/activation';
 
 /**

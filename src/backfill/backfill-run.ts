@@ -1,4 +1,4 @@
-import type { Activation } from '../activation/activations.js';
+import { instanceValueKey, type Activation } from '../activation/activations.js';
 import { coalesce, type LeadGroup } from '../delivery/coalesce.js';
 import { failureFromError, type Failure } from '../delivery/failures.js';
 import type { ProfileIntake } from '../delivery/intake.js';
@@ -371,7 +371,7 @@ export class BackfillRun {
   }
 
   private cacheKey(key: string): string {
-    return `${this.activation.target.instanceKey}|${this.activation.config.dedupeField}|${key}`;
+    return instanceValueKey(this.activation, key);
   }
 
   private failure(error: unknown): Failure {

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import type { Activation } from '../activation/activations.js';
+import { instanceValueKey, type Activation } from '../activation/activations.js';
 import type { CallMeter } from '../marketo/client.js';
 import type { SyncOutcome } from '../marketo/endpoints/leads.js';
 import type { MembershipOutcome } from '../marketo/endpoints/list-membership.js';
@@ -310,7 +310,7 @@ export class LeadSync {
   }
 
   private cacheKey(activation: Activation, group: LeadGroup): string {
-    return `${activation.target.instanceKey}|${activation.config.dedupeField}|${group.key}`;
+    return instanceValueKey(activation, group.key);
   }
 
   private failure(error: unknown): Failure {

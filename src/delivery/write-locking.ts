@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import type { Activation } from '../activation/activations.js';
+import { instanceValueKey, type Activation } from '../activation/activations.js';
 import type { SharedState } from '../state/shared-state.js';
 import { TOKENS } from '../tokens.js';
 import type { LeadGroup } from './coalesce.js';
@@ -53,17 +53,18 @@ export class WriteLocking {
    * times before it settles for the free ones.
    */
   async take(activation: Activation, groups: readonly LeadGroup[], { waitWhenNoneFree = true, patient = false } = {}): Promise<LockedRound> {
-    const keyOf = (group: LeadGroup) => `${activation.target.instanceKey}|${activation.config.dedupeField}|${group.key}`;
+    const keys = groups.map((group) => instanceValueKey(activation, group.key));
     for (let patientWaits = 0, timeouts = 0; ; ) {
-      const { lease, busy } = await this.state.writeLocks.tryAcquire(groups.map(keyOf));
+      const { lease, busy } = await this.state.writeLocks.tryAcquire(keys);
       if (busy.length === 0) return { held: [...groups], deferred: [], release: () => lease.release() };
       const busyKeys = new Set(busy);
-      const someFree = groups.some((g) => !busyKeys.has(keyOf(g)));
+      const isBusy = keys.map((key) => busyKeys.has(key));
+      const someFree = isBusy.includes(false);
       const waitForAll = someFree && patient && patientWaits < PATIENT_WAITS && timeouts < PATIENT_TIMEOUTS;
       if ((someFree && !waitForAll) || (!someFree && !waitWhenNoneFree)) {
         return {
-          held: groups.filter((g) => !busyKeys.has(keyOf(g))),
-          deferred: groups.filter((g) => busyKeys.has(keyOf(g))),
+          held: groups.filter((_, i) => !isBusy[i]),
+          deferred: groups.filter((_, i) => isBusy[i]),
           release: () => lease.release(),
         };
       }
