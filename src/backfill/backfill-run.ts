@@ -12,7 +12,7 @@ import type { ResolvedOptions } from '../options.js';
 import type { LeadCache, LeadCacheEntry, LeadCacheUpdate } from '../state/lead-cache.js';
 import { syncRules } from '../sync-rules.js';
 import type { BackfillImport, BackfillPhase, BackfillReport, BackfillRequest, ProfileEvent } from '../types.js';
-import { ImportBatcher, ImportScheduler, type ImportRow } from './import-batches.js';
+import { ImportBatcher, ImportScheduler, type FileLimits, type ImportRow } from './import-batches.js';
 import type { ImportOutcome, ImportRunner } from './import-runner.js';
 import { ListStage, type ImportKind } from './list-stage.js';
 import { TrackedGroups, type ChunkLock, type Tracked } from './tracked-groups.js';
@@ -59,6 +59,7 @@ export class BackfillRun {
   /** Field files by kind and by the list their rows join on the way (one `listId` a file). */
   private readonly fieldFiles = new Map<string, ImportBatcher<Tracked>>();
   private readonly fieldColumns: string[];
+  private readonly fileLimits: FileLimits;
   private deferred: LeadGroup[] = [];
   private openFieldRows = 0;
   private phase: BackfillPhase = 'matching';
@@ -76,8 +77,8 @@ export class BackfillRun {
     this.context = { rules: syncRules(config), config, requiredToCreate: services.requiredToCreate };
     this.groups = new TrackedGroups(request.onResult);
     this.fieldColumns = mapping.attributes.map((a) => a.field).filter((f) => f !== config.dedupeField);
-    const limits = { maxBytes: services.options.bulk.maxFileBytes, maxRows: MAX_ROWS_PER_FILE };
-    this.lists = new ListStage(activation, limits, this.groups, {
+    this.fileLimits = { maxBytes: services.options.bulk.maxFileBytes, maxRows: MAX_ROWS_PER_FILE };
+    this.lists = new ListStage(activation, this.fileLimits, this.groups, {
       launch: (spec, keyColumn, rows, kind) => this.launch(spec, keyColumn, rows, kind),
       remove: (listId, leadIds) => services.writes.changeList(activation, listId, 'remove', leadIds, this.meter),
       remember: (updates) => this.remember(updates),
@@ -238,8 +239,7 @@ export class BackfillRun {
         kind === 'update'
           ? { lookupField: 'id', ...(listId !== undefined && { listId }) }
           : { lookupField: dedupeField, partitionName: partition ?? 'Default', ...(listId !== undefined && { listId }) };
-      const limits = { maxBytes: this.services.options.bulk.maxFileBytes, maxRows: MAX_ROWS_PER_FILE };
-      file = new ImportBatcher<Tracked>(spec, [keyColumn, ...this.fieldColumns], limits, (s, rows) => this.launch(s, keyColumn, rows, 'fields'));
+      file = new ImportBatcher<Tracked>(spec, [keyColumn, ...this.fieldColumns], this.fileLimits, (s, rows) => this.launch(s, keyColumn, rows, 'fields'));
       this.fieldFiles.set(name, file);
     }
     return file;
@@ -344,9 +344,10 @@ export class BackfillRun {
     this.report();
   }
 
+  /** Each status poll: the rows imported so far, as the running total of every job's count. */
   private observe(job: ImportJob): void {
+    this.progress.imported += job.numOfLeadsProcessed - (this.importedByJob.get(job.batchId) ?? 0);
     this.importedByJob.set(job.batchId, job.numOfLeadsProcessed);
-    this.progress.imported = [...this.importedByJob.values()].reduce((n, v) => n + v, 0);
   }
 
   private setPhase(phase: BackfillPhase): void {
