@@ -19,47 +19,42 @@ export function cyrb53(text: string, seed = 0): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-/** The low 48 bits of a hash as 8 characters; with several seeds, 8 characters each (one flat string). */
-export function hash48(text: string, ...seeds: number[]): string {
-  const codes: number[] = [];
-  for (const seed of seeds.length > 0 ? seeds : [0]) {
-    let value = cyrb53(text, seed);
-    const start = codes.length;
-    for (let i = 7; i >= 0; i--) {
-      codes[start + i] = ALPHABET.charCodeAt(value % 64);
-      value = Math.floor(value / 64);
-    }
+/** The low `count` digits of `value` in base 64 (URL alphabet) or 256 (one 8-bit character each), most significant first. */
+export function toDigits(value: number, count: number, base: 64 | 256): string {
+  const codes: number[] = new Array<number>(count);
+  for (let i = count - 1; i >= 0; i--) {
+    const digit = value % base;
+    codes[i] = base === 64 ? BASE64URL.charCodeAt(digit) : digit;
+    value = Math.floor(value / base);
   }
   return String.fromCharCode(...codes);
+}
+
+/** The number `toDigits` wrote; undefined if a character is not a digit of that base. */
+export function fromDigits(digits: string, base: 64 | 256): number | undefined {
+  let value = 0;
+  for (let i = 0; i < digits.length; i++) {
+    const digit = base === 64 ? BASE64URL.indexOf(digits[i]!) : digits.charCodeAt(i);
+    if (digit < 0 || digit >= base) return undefined;
+    value = value * base + digit;
+  }
+  return value;
+}
+
+/** The low 48 bits of a hash as 8 characters. */
+export function hash48(text: string): string {
+  return toDigits(cyrb53(text), 8, 64);
 }
 
 /** A 48-bit digest of `hash48` as 6 characters of 8 bits (for compact storage); undefined if it is not one. */
 export function digestToBytes(digest: string): string | undefined {
-  if (digest.length !== 8) return undefined;
-  let value = 0;
-  for (let i = 0; i < 8; i++) {
-    const sextet = ALPHABET.indexOf(digest[i]!);
-    if (sextet < 0) return undefined;
-    value = value * 64 + sextet;
-  }
-  const codes: number[] = [];
-  for (let i = 5; i >= 0; i--) {
-    codes[i] = value % 256;
-    value = Math.floor(value / 256);
-  }
-  return String.fromCharCode(...codes);
+  const value = digest.length === 8 ? fromDigits(digest, 64) : undefined;
+  return value === undefined ? undefined : toDigits(value, 6, 256);
 }
 
 /** The inverse of `digestToBytes`. */
 export function digestFromBytes(bytes: string): string {
-  let value = 0;
-  for (let i = 0; i < bytes.length; i++) value = value * 256 + bytes.charCodeAt(i);
-  const codes: number[] = [];
-  for (let i = 7; i >= 0; i--) {
-    codes[i] = ALPHABET.charCodeAt(value % 64);
-    value = Math.floor(value / 64);
-  }
-  return String.fromCharCode(...codes);
+  return toDigits(fromDigits(bytes, 256)!, 8, 64);
 }

@@ -1,4 +1,4 @@
-import { cyrb53, digestFromBytes, digestToBytes } from '../../support/fast-hash.js';
+import { cyrb53, digestFromBytes, digestToBytes, toDigits } from '../../support/fast-hash.js';
 import type { Clock } from '../../tokens.js';
 import type { LeadCache, LeadCacheEntry, LeadCacheSettings, LeadCacheUpdate, ListState } from '../lead-cache.js';
 
@@ -168,16 +168,7 @@ export class LocalLeadCache implements LeadCache {
  * of another as 6 characters — 80 bits in all, so that no two of a million keys are confused.
  */
 function addressOf(key: string): { slot: number; check: string } {
-  return { slot: cyrb53(key, 1) | 0, check: bytesOf(cyrb53(key, 2), CHECK_CHARS) };
-}
-
-function bytesOf(value: number, count: number): string {
-  const codes: number[] = [];
-  for (let i = 0; i < count; i++) {
-    codes.push(value % 256);
-    value = Math.floor(value / 256);
-  }
-  return String.fromCharCode(...codes);
+  return { slot: cyrb53(key, 1) | 0, check: toDigits(cyrb53(key, 2), CHECK_CHARS, 256) };
 }
 
 /** One character for a number, skipping `|` (the entry's separator). */
