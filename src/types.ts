@@ -64,8 +64,7 @@ export interface PluginOptions {
   /**
    * Bulk backfill (SPEC §8.3): how often an import job is polled once it may be done (its first
    * poll waits for most of the end its run's fastest finished job predicts, at most six
-   * intervals), and the largest file (default
-   * 5 000 ms, 10 485 760 bytes).
+   * intervals), and the largest file (default 5 000 ms, 10 485 760 bytes).
    */
   bulk?: { pollIntervalMs?: number; maxFileBytes?: number };
   marketoBaseUrl?: string;

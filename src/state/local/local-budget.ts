@@ -63,6 +63,7 @@ export class LocalInstanceBudget extends QueuedBudget {
     this.nextArrival = Math.max(this.nextArrival, now) + intervalMs;
     return { grant: this.lease() };
   }
+
   private lease(): CallLease {
     const entry: WindowEntry = {};
     this.window.push(entry);

@@ -34,18 +34,20 @@ export class LocalWriteLocks implements WriteLocks {
   waitForRelease(keys: readonly string[], maxWaitMs: number): Promise<boolean> {
     if (keys.every((key) => !this.held.has(key))) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
-      const waiter = { keys, wake: () => resolve(true) };
-      this.waiters.push(waiter);
       // A local holder always releases (its work ends in a finally), but it may hold for long.
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
         resolve(false);
       }, maxWaitMs);
       timer.unref();
-      waiter.wake = () => {
-        clearTimeout(timer);
-        resolve(true);
+      const waiter = {
+        keys,
+        wake: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
       };
+      this.waiters.push(waiter);
     });
   }
 
