@@ -17,6 +17,13 @@ import type { ImportOutcome, ImportRunner } from './import-runner.js';
 import { ListStage, type ImportKind } from './list-stage.js';
 import { TrackedGroups, type ChunkLock, type Tracked } from './tracked-groups.js';
 
+/** A value to look up, with its chunk's locks. */
+interface PendingLookup {
+  group: LeadGroup;
+  tracked: Tracked;
+  lock: ChunkLock;
+}
+
 /** Profiles read, intaken and matched together. */
 const CHUNK = 2_000;
 /** SPEC §8.3: progress at least every 10 000 profiles read. */
@@ -61,6 +68,8 @@ export class BackfillRun {
   private readonly fieldColumns: string[];
   private readonly fileLimits: FileLimits;
   private deferred: LeadGroup[] = [];
+  /** Cache misses waiting for a whole lookup call, their chunk's locks held. */
+  private readonly lookups: PendingLookup[] = [];
   private openFieldRows = 0;
   private phase: BackfillPhase = 'matching';
   private readonly progress = { read: 0, matched: 0, imported: 0 };
@@ -101,6 +110,7 @@ export class BackfillRun {
       }
     }
     if (chunk.length > 0) await this.take(chunk, index);
+    await this.lookUp(true);
     this.setPhase('importing');
     // Values another delivery (or an earlier chunk of this one) held: once their imports end.
     while (this.deferred.length > 0) {
@@ -125,9 +135,12 @@ export class BackfillRun {
   /** Intake and matching of one chunk, after waiting for room. */
   private async take(profiles: ProfileEvent[], firstIndex: number): Promise<void> {
     while (this.groups.openCount + this.deferred.length >= MAX_OPEN_GROUPS) {
-      // Nothing running means nothing of ours will end on its own: send what waits; if there
-      // was nothing to send, the busy values are held elsewhere — wait for them.
-      if (this.running.size === 0) this.flushAll();
+      // Nothing running means nothing of ours will end on its own: look up and send what waits;
+      // if there was nothing to send, the busy values are held elsewhere — wait for them.
+      if (this.running.size === 0) {
+        await this.lookUp(true);
+        this.flushAll();
+      }
       if (this.running.size > 0) await this.nextEvent();
       else if (this.deferred.length > 0) await this.match(this.takeDeferred(), true);
       else break; // nothing can end on its own: go on rather than wait forever
@@ -151,9 +164,19 @@ export class BackfillRun {
     return groups;
   }
 
-  /** Locks, cache, lookups and the plan of a set of groups; each goes on to its imports or finishes. */
-  private async match(groups: LeadGroup[], wait: boolean): Promise<void> {
-    if (groups.length === 0) return;
+  /**
+   * Locks, cache, lookups and the plan of a set of groups; each goes on to its imports or
+   * finishes. Lookups go in whole calls: unless `final`, the values that would make a chunk's
+   * last call a partial one wait, locked, for the next chunk's values — otherwise every chunk
+   * would pay a partial lookup (a sixth more lookups at 2 000 profiles a chunk).
+   */
+  private async match(groups: LeadGroup[], final: boolean): Promise<void> {
+    if (groups.length > 0) await this.lockAndRead(groups, final);
+    await this.lookUp(final);
+  }
+
+  /** The write locks and the lead cache of a set of groups: a hit goes on to its plan, a miss to the lookups. */
+  private async lockAndRead(groups: LeadGroup[], wait: boolean): Promise<void> {
     const { activation, services } = this;
     let round;
     try {
@@ -163,36 +186,63 @@ export class BackfillRun {
       return;
     }
     this.deferred.push(...round.deferred);
-    const lock: ChunkLock = { release: round.release, openWrites: 0, routed: false };
-    const held = round.held.map((group) => ({ group, tracked: this.groups.track(group) }));
+    const lock: ChunkLock = { release: round.release, open: 0, routed: false };
+    const held = round.held.map((group) => ({ group, tracked: this.groups.track(group), lock }));
     try {
-      const entries = await services.cache.read(round.held.map((g) => this.cacheKey(g.key)));
-      const lookups = held.filter(({ group }) => !entries.has(this.cacheKey(group.key)));
-      const { field, dataType } = activation.mapping.dedupe;
-      const scope = { activationId: activation.id, target: activation.target, field, dataType };
-      const outcomes = lookups.length === 0 ? new Map() : await services.matcher.match(scope, lookups.map(({ group }) => ({ key: group.key, value: group.dedupeValue })), this.meter);
-      for (const { group, tracked: t } of held) {
-        const entry = entries.get(this.cacheKey(group.key));
-        const outcome = outcomes.get(group.key);
-        if (entry) Object.assign(t, { leadId: entry.leadId, fromCache: true });
-        else if (outcome?.status === 'found') t.leadId = outcome.lead.id;
-        else if (outcome?.status === 'failed') t.failure = this.failure(outcome.error);
-        else if (outcome?.status === 'tooBroad') {
-          t.failure = { outcome: 'rejected', reason: { code: 'MARKETO_REJECTED', marketoCode: '1003', message: `More than 1 000 Marketo leads share this profile's ${field}: none can be chosen.` } };
+      const entries = await services.cache.read(held.map(({ group }) => this.cacheKey(group.key)));
+      const misses: PendingLookup[] = [];
+      for (const pending of held) {
+        const entry = entries.get(this.cacheKey(pending.group.key));
+        if (!entry) {
+          misses.push(pending);
+          continue;
         }
-        this.route(group, t, entry, lock);
+        Object.assign(pending.tracked, { leadId: entry.leadId, fromCache: true });
+        this.route(pending.group, pending.tracked, entry, lock);
       }
-      this.progress.matched += round.held.reduce((n, g) => n + g.records.length, 0);
+      for (const miss of misses) lock.open++;
+      this.lookups.push(...misses);
     } catch (error) {
       for (const { tracked: t } of held) if (t.open === 0 && !this.groups.isFinished(t)) this.groups.finish(t, this.failure(error));
     } finally {
       lock.routed = true;
-      if (lock.openWrites === 0) await lock.release();
+      if (lock.open === 0) await lock.release();
     }
+  }
+
+  /** The waiting lookups in whole calls (all of them when `final`), each value then planned. */
+  private async lookUp(final: boolean): Promise<void> {
+    const waiting = this.lookups.length;
+    const due = this.lookups.splice(0, final ? waiting : waiting - (waiting % this.services.options.limits.batchSize));
+    if (due.length === 0) return;
+    const { field, dataType } = this.activation.mapping.dedupe;
+    const scope = { activationId: this.activation.id, target: this.activation.target, field, dataType };
+    try {
+      const outcomes = await this.services.matcher.match(scope, due.map(({ group }) => ({ key: group.key, value: group.dedupeValue })), this.meter);
+      for (const { group, tracked: t, lock } of due) {
+        const outcome = outcomes.get(group.key);
+        if (outcome?.status === 'found') t.leadId = outcome.lead.id;
+        else if (outcome?.status === 'failed') t.failure = this.failure(outcome.error);
+        else if (outcome?.status === 'tooBroad') {
+          t.failure = { outcome: 'rejected', reason: { code: 'MARKETO_REJECTED', marketoCode: '1003', message: `More than 1 000 Marketo leads share this profile's ${field}: none can be chosen.` } };
+        }
+        this.route(group, t, undefined, lock);
+      }
+    } catch (error) {
+      for (const { tracked: t } of due) if (t.open === 0 && !this.groups.isFinished(t)) this.groups.finish(t, this.failure(error));
+    } finally {
+      for (const { lock } of due) this.unhold(lock);
+    }
+  }
+
+  /** One of a chunk's values is through (looked up, or its import answered): the last one releases the chunk's locks. */
+  private unhold(lock: ChunkLock): void {
+    if (--lock.open === 0 && lock.routed) void lock.release();
   }
 
   /** The plan of one group: skip, reject, write through an import, or go straight to its lists. */
   private route(group: LeadGroup, t: Tracked, entry: LeadCacheEntry | undefined, lock: ChunkLock): void {
+    this.progress.matched += group.records.length;
     if (t.failure) return this.groups.finish(t);
     const decision = decideWrite(group, t.leadId, entry, this.context);
     if (this.context.rules.syncsLists && decision.kind !== 'skip' && decision.kind !== 'reject') {
@@ -224,7 +274,7 @@ export class BackfillRun {
     t.open++;
     this.openFieldRows++;
     t.lock = lock;
-    lock.openWrites++;
+    lock.open++;
     this.fieldFile(kind, t.carried?.listId).add(t, key, values);
   }
 
@@ -289,7 +339,7 @@ export class BackfillRun {
     t.open--;
     this.openFieldRows--;
     const lock = t.lock!;
-    if (--lock.openWrites === 0 && lock.routed) void lock.release();
+    this.unhold(lock);
     if (failure) {
       t.failure = failure;
       if (t.open === 0) this.groups.finish(t);

@@ -4,10 +4,15 @@ import type { ListChange } from '../delivery/planner.js';
 import { resultOf } from '../delivery/report.js';
 import type { DeliverySummary, RecordReason, RecordResult } from '../types.js';
 
-/** The write locks of one chunk: released once every field import of its values has ended. */
+/**
+ * The write locks of one chunk: released once every value it holds is through — its lookup
+ * made (some wait for the next chunk's) and its field import ended.
+ */
 export interface ChunkLock {
   release(): Promise<void>;
-  openWrites: number;
+  /** Lookups still waiting and field imports not answered, of this chunk's values. */
+  open: number;
+  /** Every value of the chunk has been handed on (or waits for its lookup). */
   routed: boolean;
 }
 

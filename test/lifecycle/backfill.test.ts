@@ -217,6 +217,20 @@ describe('backfill: imports and what Marketo says of their rows', () => {
     }
   });
 
+  it('looks values up in whole calls of 300 across chunks, not a partial call at the end of every chunk', async () => {
+    // Three chunks of 2 000 new profiles: 6 000 values are 20 calls; a chunk at a time made 21.
+    const profiles = Array.from({ length: 6_000 }, (_, i) => person(i));
+    const s = await session();
+    try {
+      const { report, results } = await backfill(s, profiles);
+      expect(s.sandbox.stats.byOperation['lookup leads']).to.equal(20);
+      expect(report.summary).to.include({ received: 6_000, delivered: 6_000, created: 6_000, addedToList: 6_000, rejected: 0, retryable: 0 });
+      expect(results).to.have.length(6_000);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('refuses a request that is not a stream of profiles, and a backfill after teardown', async () => {
     const s = await session();
     try {
