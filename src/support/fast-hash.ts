@@ -20,41 +20,31 @@ export function cyrb53(text: string, seed = 0): number {
 }
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const HASH48_DIGITS = 8;
 
-/** The low `count` digits of `value` in base 64 (URL alphabet) or 256 (one 8-bit character each), most significant first. */
-export function toDigits(value: number, count: number, base: 64 | 256): string {
-  const codes: number[] = new Array<number>(count);
-  for (let i = count - 1; i >= 0; i--) {
-    const digit = value % base;
-    codes[i] = base === 64 ? BASE64URL.charCodeAt(digit) : digit;
-    value = Math.floor(value / base);
-  }
-  return String.fromCharCode(...codes);
+/** The low 48 bits of a hash as 8 base-64 characters (URL alphabet), most significant first. */
+export function hash48(text: string): string {
+  return hash48FromValue(cyrb53(text));
 }
 
-/** The number `toDigits` wrote; undefined if a character is not a digit of that base. */
-export function fromDigits(digits: string, base: 64 | 256): number | undefined {
+/** The 48-bit number a `hash48` digest stands for, to store it in 6 bytes; undefined if it is not one. */
+export function hash48Value(digest: string): number | undefined {
+  if (digest.length !== HASH48_DIGITS) return undefined;
   let value = 0;
-  for (let i = 0; i < digits.length; i++) {
-    const digit = base === 64 ? BASE64URL.indexOf(digits[i]!) : digits.charCodeAt(i);
-    if (digit < 0 || digit >= base) return undefined;
-    value = value * base + digit;
+  for (let i = 0; i < HASH48_DIGITS; i++) {
+    const digit = BASE64URL.indexOf(digest[i]!);
+    if (digit < 0) return undefined;
+    value = value * 64 + digit;
   }
   return value;
 }
 
-/** The low 48 bits of a hash as 8 characters. */
-export function hash48(text: string): string {
-  return toDigits(cyrb53(text), 8, 64);
-}
-
-/** A 48-bit digest of `hash48` as 6 characters of 8 bits (for compact storage); undefined if it is not one. */
-export function digestToBytes(digest: string): string | undefined {
-  const value = digest.length === 8 ? fromDigits(digest, 64) : undefined;
-  return value === undefined ? undefined : toDigits(value, 6, 256);
-}
-
-/** The inverse of `digestToBytes`. */
-export function digestFromBytes(bytes: string): string {
-  return toDigits(fromDigits(bytes, 256)!, 8, 64);
+/** The inverse of `hash48Value`: the low 48 bits of `value` as 8 base-64 characters. */
+export function hash48FromValue(value: number): string {
+  const codes: number[] = new Array<number>(HASH48_DIGITS);
+  for (let i = HASH48_DIGITS - 1; i >= 0; i--) {
+    codes[i] = BASE64URL.charCodeAt(value % 64);
+    value = Math.floor(value / 64);
+  }
+  return String.fromCharCode(...codes);
 }

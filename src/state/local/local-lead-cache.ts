@@ -1,71 +1,64 @@
-import { cyrb53, digestFromBytes, digestToBytes, toDigits } from '../../support/fast-hash.js';
+import { cyrb53, hash48FromValue, hash48Value } from '../../support/fast-hash.js';
 import type { Clock } from '../../tokens.js';
 import type { LeadCache, LeadCacheEntry, LeadCacheSettings, LeadCacheUpdate, ListState } from '../lead-cache.js';
+import { OffHeapLru } from './off-heap-lru.js';
 
-/** Field names and list ids are numbered per cache, one character each: a cache has at most this many. */
+/** Field names and list ids are numbered per cache, one byte each: a cache has at most this many. */
 const MAX_NUMBERED = 200;
-const FIRST_CODE = 0x30;
-const SEPARATOR = '|'.charCodeAt(0);
-/** A field digest (48 bits) as the entry holds it: 6 characters of 8 bits. */
+/** A field digest (48 bits) as the record holds it. */
 const DIGEST_BYTES = 6;
-/** The part of the key's hash that the entry holds, to tell its key from another of the same slot. */
-const CHECK_CHARS = 6;
+const ADD = 1;
+const REMOVE = 0;
 
 /**
  * The lead cache in process memory: `maxEntries` entries at most, the least recently used
- * forgotten first, each expiring `ttlMs` after its last confirmed write. Compact by design
- * (`npm run bench`, steady state, measures it): an entry is one number and one flat string.
- * The number is the slot: 32 bits of the key's hash, which V8 keeps inside the Map's table
- * rather than as a string of its own. The string starts with 48 more bits of that hash, so a
- * key that lands in another key's slot is told apart (a miss, and the newer write takes the
- * slot: a cache forgets, it never answers for the wrong lead); then lead id and expiry in base
- * 36, the number of fields, and one character per field or list (numbered per cache) followed
- * by the field's digest in 6 bytes, or by `a`/`r`. No dedupe value is kept, only hashes of it.
+ * forgotten first, each expiring `ttlMs` after its last confirmed write. Entries live outside
+ * the JavaScript heap (`OffHeapLru`), so a full cache neither slows the garbage collector nor
+ * makes V8 grow the heap: `npm run bench` measures both the bytes per entry (steady state) and
+ * what a backfill's peak RSS owes to the cache.
  *
- * The LRU is exact and holds `maxEntries` once full, in two generations: entries are written
- * to the end of the new one, a hit moves to its end (from either), and each write past `maxEntries`
- * evicts the oldest of the old generation through one iterator that lives as long as that
- * generation. When the old generation is empty, the new one becomes old. Each entry is thus
- * passed over once, however many are evicted (looking for a Map's first entry again after
- * each eviction skips every deleted one before it, slower and slower in V8).
+ * A key is known by two hashes of it (85 bits: no two of a million keys are confused) and no
+ * dedupe value is kept. The record of an entry is its field count, then per field its number
+ * (fields and lists are numbered per cache) and the 6 bytes of its digest, then per list its
+ * number and whether the last change was an add or a remove.
  */
 export class LocalLeadCache implements LeadCache {
-  private current = new Map<number, string>();
-  private previous = new Map<number, string>();
-  /** The old generation's slots, oldest first: where the next eviction starts. */
-  private evictionOrder: Iterator<number> = this.previous.keys();
+  private readonly entries: OffHeapLru;
   private readonly fieldNames: string[] = [];
   private readonly fieldNumbers = new Map<string, number>();
   private readonly listIds: number[] = [];
   private readonly listNumbers = new Map<number, number>();
+  /** Where records are encoded before they are copied into the cache (grown as needed). */
+  private scratch = new Uint8Array(256);
 
   constructor(
     private settings: LeadCacheSettings,
     private readonly now: Clock,
-  ) {}
+  ) {
+    this.entries = new OffHeapLru(settings.maxEntries);
+  }
 
   /** Plugins sharing the cache keep the largest size and the shortest lifetime asked for. */
   adjust(settings: LeadCacheSettings): void {
     this.settings = { maxEntries: Math.max(this.settings.maxEntries, settings.maxEntries), ttlMs: Math.min(this.settings.ttlMs, settings.ttlMs) };
+    this.entries.setMaxEntries(this.settings.maxEntries);
   }
 
   get size(): number {
-    return this.current.size + this.previous.size;
+    return this.entries.size;
   }
 
   async read(keys: readonly string[]): Promise<Map<string, LeadCacheEntry>> {
     const found = new Map<string, LeadCacheEntry>();
     const now = this.now();
     for (const key of keys) {
-      const { slot, check } = addressOf(key);
-      const encoded = this.peek(slot, check);
-      if (encoded === undefined) continue;
-      const entry = this.decode(encoded);
-      if (entry.expiresAt <= now) {
-        this.delete(slot);
+      const entry = this.entries.find(slotOf(key), checkOf(key));
+      if (entry < 0) continue;
+      if (this.entries.expiresAt(entry) <= now) {
+        this.entries.delete(entry);
       } else {
-        this.store(slot, encoded);
-        found.set(key, entry);
+        this.entries.touch(entry);
+        found.set(key, this.decode(entry));
       }
     }
     return found;
@@ -74,120 +67,82 @@ export class LocalLeadCache implements LeadCache {
   async record(updates: readonly LeadCacheUpdate[]): Promise<void> {
     const now = this.now();
     for (const update of updates) {
-      const { slot, check } = addressOf(update.key);
-      const existing = this.peek(slot, check);
-      const previous = existing === undefined ? undefined : this.decode(existing);
-      const same = previous !== undefined && previous.leadId === update.leadId && previous.expiresAt > now;
-      const fields = new Map(same ? previous.fields : []);
+      const slot = slotOf(update.key);
+      const check = checkOf(update.key);
+      const existing = this.entries.find(slot, check);
+      const same = existing >= 0 && this.entries.leadId(existing) === update.leadId && this.entries.expiresAt(existing) > now;
+      const previous = same ? this.decode(existing) : undefined;
+      const fields = new Map(previous?.fields);
       for (const [name, digest] of update.fields ?? []) fields.set(name, digest);
-      const lists = new Map(same ? previous.lists : []);
+      const lists = new Map(previous?.lists);
       for (const [listId, state] of update.lists ?? []) lists.set(listId, state);
-      this.store(slot, this.encode(check, update.leadId, now + this.settings.ttlMs, fields, lists));
+      this.entries.put(slot, check, update.leadId, now + this.settings.ttlMs, this.encode(fields, lists));
     }
   }
 
   async forget(keys: readonly string[]): Promise<void> {
     for (const key of keys) {
-      const { slot, check } = addressOf(key);
-      if (this.peek(slot, check) !== undefined) this.delete(slot);
+      const entry = this.entries.find(slotOf(key), checkOf(key));
+      if (entry >= 0) this.entries.delete(entry);
     }
   }
 
-  /** The entry of this key, if its slot holds this key's and not another's. */
-  private peek(slot: number, check: string): string | undefined {
-    const encoded = this.current.get(slot) ?? this.previous.get(slot);
-    return encoded !== undefined && encoded.startsWith(check) ? encoded : undefined;
-  }
-
-  /** Writes the slot as the most recently used, evicting the least recently used past maxEntries. */
-  private store(slot: number, encoded: string): void {
-    this.previous.delete(slot);
-    // Deleted first so that the slot moves to the end of the generation's order.
-    this.current.delete(slot);
-    this.current.set(slot, encoded);
-    while (this.size > Math.max(1, this.settings.maxEntries)) this.evictOldest();
-  }
-
-  private evictOldest(): void {
-    if (this.previous.size === 0) {
-      this.previous = this.current;
-      this.current = new Map();
-      this.evictionOrder = this.previous.keys();
-    }
-    // The iterator skips slots deleted since it was made (hits moved to the new generation).
-    const oldest = this.evictionOrder.next();
-    if (!oldest.done) this.previous.delete(oldest.value);
-  }
-
-  private delete(slot: number): void {
-    this.current.delete(slot);
-    this.previous.delete(slot);
-  }
-
-  private encode(check: string, leadId: number, expiresAt: number, fields: ReadonlyMap<string, string>, lists: ReadonlyMap<number, ListState>): string {
-    const fieldParts: string[] = [];
+  private encode(fields: ReadonlyMap<string, string>, lists: ReadonlyMap<number, ListState>): Uint8Array {
+    const most = 1 + fields.size * (1 + DIGEST_BYTES) + lists.size * 2;
+    if (this.scratch.length < most) this.scratch = new Uint8Array(most * 2);
+    const out = this.scratch;
+    let at = 1;
+    let fieldCount = 0;
     for (const [name, digest] of fields) {
       const number = numbered(name, this.fieldNames, this.fieldNumbers);
-      const bytes = digestToBytes(digest);
-      if (number !== undefined && bytes !== undefined) fieldParts.push(number, bytes);
+      const value = hash48Value(digest);
+      if (number === undefined || value === undefined) continue; // not cached: sent again next time
+      out[at++] = number;
+      for (let i = DIGEST_BYTES - 1, rest = value; i >= 0; i--, rest = Math.floor(rest / 256)) out[at + i] = rest % 256;
+      at += DIGEST_BYTES;
+      fieldCount++;
     }
-    const parts = [check, leadId.toString(36), '|', Math.ceil(expiresAt / 1000).toString(36), '|', String.fromCharCode(fieldParts.length / 2), ...fieldParts];
+    out[0] = fieldCount;
     for (const [listId, state] of lists) {
       const number = numbered(listId, this.listIds, this.listNumbers);
-      if (number !== undefined) parts.push(number, state === 'add' ? 'a' : 'r');
+      if (number === undefined) continue;
+      out[at++] = number;
+      out[at++] = state === 'add' ? ADD : REMOVE;
     }
-    // join() makes one flat string; a template literal would keep a tree of pieces alive.
-    return parts.join('');
+    return out.subarray(0, at);
   }
 
-  /** Reads an entry by position: digests are raw bytes, so no separator can be searched past them. */
-  private decode(encoded: string): LeadCacheEntry & { expiresAt: number } {
-    const leadEnd = encoded.indexOf('|', CHECK_CHARS);
-    const expiresEnd = encoded.indexOf('|', leadEnd + 1);
-    const fieldCount = encoded.charCodeAt(expiresEnd + 1);
+  private decode(entry: number): LeadCacheEntry {
+    const record = this.entries.record(entry);
     const fields = new Map<string, string>();
-    let at = expiresEnd + 2;
-    for (let i = 0; i < fieldCount; i++, at += 1 + DIGEST_BYTES) {
-      fields.set(this.fieldNames[charNumber(encoded.charCodeAt(at))]!, digestFromBytes(encoded.slice(at + 1, at + 1 + DIGEST_BYTES)));
+    let at = 1;
+    for (let i = 0; i < record[0]!; i++, at += 1 + DIGEST_BYTES) {
+      let value = 0;
+      for (let b = 1; b <= DIGEST_BYTES; b++) value = value * 256 + record[at + b]!;
+      fields.set(this.fieldNames[record[at]!]!, hash48FromValue(value));
     }
     const lists = new Map<number, ListState>();
-    for (; at + 1 < encoded.length; at += 2) {
-      lists.set(this.listIds[charNumber(encoded.charCodeAt(at))]!, encoded[at + 1] === 'a' ? 'add' : 'remove');
-    }
-    return {
-      leadId: parseInt(encoded.slice(CHECK_CHARS, leadEnd), 36),
-      expiresAt: parseInt(encoded.slice(leadEnd + 1, expiresEnd), 36) * 1000,
-      fields,
-      lists,
-    };
+    for (; at + 1 < record.length; at += 2) lists.set(this.listIds[record[at]!]!, record[at + 1] === ADD ? 'add' : 'remove');
+    return { leadId: this.entries.leadId(entry), fields, lists };
   }
 }
 
-/**
- * Where a key lives: its slot, 32 bits of one hash as a small integer, and its check, 48 bits
- * of another as 6 characters — 80 bits in all, so that no two of a million keys are confused.
- */
-function addressOf(key: string): { slot: number; check: string } {
-  return { slot: cyrb53(key, 1) | 0, check: toDigits(cyrb53(key, 2), CHECK_CHARS, 256) };
+/** The two hashes that name a key: 32 bits for the index, 53 more to tell keys of one slot apart. */
+function slotOf(key: string): number {
+  return cyrb53(key, 1) | 0;
 }
 
-/** One character for a number, skipping `|` (the entry's separator). */
-function numberChar(number: number): string {
-  const code = FIRST_CODE + number;
-  return String.fromCharCode(code >= SEPARATOR ? code + 1 : code);
+function checkOf(key: string): number {
+  return cyrb53(key, 2);
 }
 
-function charNumber(char: number): number {
-  return (char > SEPARATOR ? char - 1 : char) - FIRST_CODE;
-}
-
-/** The one-character number of a field name or list id; undefined past the first 200 (that one is then not cached). */
-function numbered<T>(value: T, byNumber: T[], numbers: Map<T, number>): string | undefined {
+/** The number of a field name or list id; undefined past the first 200 (that one is then not cached). */
+function numbered<T>(value: T, byNumber: T[], numbers: Map<T, number>): number | undefined {
   let number = numbers.get(value);
   if (number === undefined) {
     if (byNumber.length >= MAX_NUMBERED) return undefined;
     number = byNumber.push(value) - 1;
     numbers.set(value, number);
   }
-  return numberChar(number);
+  return number;
 }
