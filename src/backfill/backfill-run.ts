@@ -2,7 +2,7 @@ import { instanceValueKey, type Activation } from '../activation/activations.js'
 import { coalesce, type LeadGroup } from '../delivery/coalesce.js';
 import { failureFromError, type Failure } from '../delivery/failures.js';
 import type { ProfileIntake } from '../delivery/intake.js';
-import { decideWrite, digestsOf, planListChanges, type WriteContext } from '../delivery/planner.js';
+import { decideWrite, planListChanges, type WriteContext } from '../delivery/planner.js';
 import type { RestWrites } from '../delivery/rest-writes.js';
 import type { WriteLocking } from '../delivery/write-locking.js';
 import { CallMeter } from '../marketo/client.js';
@@ -15,7 +15,8 @@ import type { BackfillImport, BackfillPhase, BackfillReport, BackfillRequest, Pr
 import { ImportBatcher, ImportScheduler, type FileLimits, type ImportRow } from './import-batches.js';
 import type { ImportOutcome, ImportRunner } from './import-runner.js';
 import { ListStage, type ImportKind } from './list-stage.js';
-import { TrackedGroups, type ChunkLock, type Tracked } from './tracked-groups.js';
+import { DigestPacker, unpackDigests } from './packed-digests.js';
+import { NO_CHANGES, TrackedGroups, type ChunkLock, type Tracked } from './tracked-groups.js';
 
 /** A value to look up, with its chunk's locks. */
 interface PendingLookup {
@@ -35,6 +36,8 @@ const PROGRESS_EVERY = 10_000;
  */
 const MAX_OPEN_GROUPS = 30_000;
 const MAX_ROWS_PER_FILE = 30_000;
+/** A file's confirmed rows go to the lead cache this many at a time, not all its rows' updates at once. */
+const CACHE_UPDATES_AT_ONCE = 1_000;
 
 export interface BackfillServices {
   intake: ProfileIntake;
@@ -67,6 +70,7 @@ export class BackfillRun {
   private readonly fieldFiles = new Map<string, ImportBatcher<Tracked>>();
   private readonly fieldColumns: string[];
   private readonly fileLimits: FileLimits;
+  private readonly digests = new DigestPacker();
   private deferred: LeadGroup[] = [];
   /** Cache misses waiting for a whole lookup call, their chunk's locks held. */
   private readonly lookups: PendingLookup[] = [];
@@ -252,7 +256,7 @@ export class BackfillRun {
     const carried = decision.kind === 'update' || decision.kind === 'create' ? t.changes.find((c) => c.op === 'add') : undefined;
     if (carried) {
       t.carried = carried;
-      t.changes = t.changes.filter((c) => c !== carried);
+      t.changes = t.changes.length === 1 ? NO_CHANGES : t.changes.filter((c) => c !== carried);
     }
     switch (decision.kind) {
       case 'skip':
@@ -262,7 +266,7 @@ export class BackfillRun {
       case 'none':
         return this.lists.send(t);
       case 'update':
-        if (this.services.options.leadCache) t.digests = digestsOf(decision.fields);
+        if (this.services.options.leadCache) t.digests = this.digests.pack(decision.fields);
         return this.write(t, lock, 'update', String(decision.leadId), new Map([['id', decision.leadId], ...decision.fields]));
       case 'create':
         return this.write(t, lock, 'create', group.dedupeValue, new Map([...decision.fields, [this.activation.config.dedupeField, group.dedupeValue]]));
@@ -314,7 +318,7 @@ export class BackfillRun {
       job.status === 'Failed'
         ? { outcome: 'retryable', reason: { code: 'MARKETO_UNAVAILABLE', message: `The bulk import ${job.batchId} failed: ${job.message}` }, retryAfterMs: this.services.options.bulk.pollIntervalMs }
         : undefined;
-    const cached: LeadCacheUpdate[] = [];
+    let cached: LeadCacheUpdate[] = [];
     for (const { key, owner } of rows) {
       const refused = outcome.failures.get(key);
       const failure: Failure | undefined =
@@ -324,9 +328,13 @@ export class BackfillRun {
         const joined = kind === 'fields' ? owner.carried?.listId : kind.listId;
         cached.push({
           ...update,
-          ...(kind === 'fields' && owner.digests && { fields: owner.digests }),
+          ...(kind === 'fields' && owner.digests && { fields: unpackDigests(owner.digests) }),
           ...(joined !== undefined && { lists: new Map([[joined, 'add' as const]]) }),
         });
+        if (cached.length === CACHE_UPDATES_AT_ONCE) {
+          this.remember(cached);
+          cached = [];
+        }
       }
       this.rowAnswered(owner, kind, failure);
     }

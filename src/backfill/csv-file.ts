@@ -5,8 +5,12 @@
  * field — while `0` and `false` are values.
  */
 export class CsvFile {
-  /** Lines are joined a thousand at a time: one flat string each instead of a string per line. */
-  private readonly blocks: string[] = [];
+  /**
+   * Lines are encoded a thousand at a time into a buffer: outside the JavaScript heap while the
+   * file waits for its import (a file holds up to tens of thousands of rows, and V8 grows its
+   * heap to a few times what lives in it), and never one big string to encode at the end.
+   */
+  private readonly blocks: Buffer[] = [];
   private lines: string[] = [];
   private bytes: number;
   private count = 0;
@@ -35,13 +39,13 @@ export class CsvFile {
     this.bytes += Buffer.byteLength(line);
     this.count++;
     if (this.lines.length >= 1_000) {
-      this.blocks.push(this.lines.join(''));
+      this.blocks.push(Buffer.from(this.lines.join(''), 'utf8'));
       this.lines = [];
     }
   }
 
   toBuffer(): Buffer {
-    return Buffer.from([...this.blocks, ...this.lines].join(''), 'utf8');
+    return Buffer.concat([...this.blocks, Buffer.from(this.lines.join(''), 'utf8')]);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { LeadGroup } from '../delivery/coalesce.js';
 import type { Failure } from '../delivery/failures.js';
 import type { ListChange } from '../delivery/planner.js';
+import type { PackedDigests } from './packed-digests.js';
 import { resultOf } from '../delivery/report.js';
 import type { DeliverySummary, RecordReason, RecordResult } from '../types.js';
 
@@ -15,6 +16,9 @@ export interface ChunkLock {
   /** Every value of the chunk has been handed on (or waits for its lookup). */
   routed: boolean;
 }
+
+/** Shared by every group with no list change to send (most: a row joins its one list on the way). */
+export const NO_CHANGES: readonly ListChange[] = Object.freeze([]);
 
 /** One lead group on its way through a backfill: what its records' results are read from, and nothing more. */
 export interface Tracked {
@@ -34,10 +38,11 @@ export interface Tracked {
   open: number;
   lock?: ChunkLock;
   /** The list changes still to send, planned before the group's fields and memberships are dropped. */
-  changes: ListChange[];
+  changes: readonly ListChange[];
   /** The list the group's field row joins on the way (its file's `listId`). */
   carried?: ListChange;
-  digests?: Map<string, string>;
+  /** The digests of the fields its import writes, for the lead cache once Marketo confirms them. */
+  digests?: PackedDigests;
 }
 
 /**
@@ -76,7 +81,7 @@ export class TrackedGroups {
       sent: false,
       actions: [],
       open: 0,
-      changes: [],
+      changes: NO_CHANGES,
     };
     this.open.add(t);
     return t;

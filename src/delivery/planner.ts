@@ -73,9 +73,21 @@ export function digestsOf(fields: ReadonlyMap<string, FieldValue>): Map<string, 
 }
 
 export interface ListChange {
-  audienceId: string;
-  listId: number;
-  op: 'add' | 'remove';
+  readonly audienceId: string;
+  readonly listId: number;
+  readonly op: 'add' | 'remove';
+}
+
+/** One change object per list and direction, shared by every lead (a backfill holds tens of thousands planned at once). */
+const sharedChanges = new WeakMap<ResolvedList, { add: ListChange; remove: ListChange }>();
+
+function listChange(audienceId: string, list: ResolvedList, op: 'add' | 'remove'): ListChange {
+  let changes = sharedChanges.get(list);
+  if (changes?.add.audienceId !== audienceId) {
+    changes = { add: { audienceId, listId: list.listId, op: 'add' }, remove: { audienceId, listId: list.listId, op: 'remove' } };
+    sharedChanges.set(list, changes);
+  }
+  return changes[op];
 }
 
 /**
@@ -89,9 +101,9 @@ export function planListChanges(group: LeadGroup, leadId: number, createdNow: bo
   for (const [audienceId, list] of lists) {
     const status = group.memberships.get(audienceId);
     if (status === 'realized' || status === 'existing') {
-      if (known?.get(list.listId) !== 'add') changes.push({ audienceId, listId: list.listId, op: 'add' });
+      if (known?.get(list.listId) !== 'add') changes.push(listChange(audienceId, list, 'add'));
     } else if (status === 'exited' && !createdNow && known?.get(list.listId) !== 'remove') {
-      changes.push({ audienceId, listId: list.listId, op: 'remove' });
+      changes.push(listChange(audienceId, list, 'remove'));
     }
   }
   return changes;

@@ -1,0 +1,33 @@
+import type { FieldValue } from '../delivery/intake.js';
+import { fieldDigest } from '../state/lead-cache.js';
+
+/** Every `fieldDigest` is this long. */
+const DIGEST_CHARS = 8;
+
+/** The digests of a row's fields while its import runs: the field names (shared) and the digests end to end in one string. */
+export interface PackedDigests {
+  names: readonly string[];
+  digests: string;
+}
+
+/**
+ * A backfill holds the digests of tens of thousands of rows until their imports answer. As a
+ * Map each, they made most of what the lead cache added to a backfill's live heap, and V8
+ * grows its heap to a few times that; packed, a row's digests are one short string.
+ */
+export class DigestPacker {
+  /** One array per distinct set of field names: a few per backfill. */
+  private readonly nameSets = new Map<string, readonly string[]>();
+
+  pack(fields: ReadonlyMap<string, FieldValue>): PackedDigests {
+    const names = [...fields.keys()];
+    const id = names.join('\n');
+    let shared = this.nameSets.get(id);
+    if (!shared) this.nameSets.set(id, (shared = names));
+    return { names: shared, digests: names.map((name) => fieldDigest(fields.get(name))).join('') };
+  }
+}
+
+export function unpackDigests({ names, digests }: PackedDigests): Map<string, string> {
+  return new Map(names.map((name, i) => [name, digests.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS)]));
+}
