@@ -170,9 +170,11 @@ export class BackfillRun {
 
   /**
    * Locks, cache, lookups and the plan of a set of groups; each goes on to its imports or
-   * finishes. Lookups go in whole calls: unless `final`, the values that would make a chunk's
-   * last call a partial one wait, locked, for the next chunk's values — otherwise every chunk
-   * would pay a partial lookup (a sixth more lookups at 2 000 profiles a chunk).
+   * finishes. Lookups go in whole calls: the values that would make a chunk's last call a
+   * partial one wait, locked, for the next chunk's values — otherwise every chunk would pay a
+   * partial lookup (a sixth more lookups at 2 000 profiles a chunk). `final` (the input has
+   * ended, or nothing of this backfill runs): every waiting value is looked up now, and busy
+   * values are waited for rather than deferred.
    */
   private async match(groups: LeadGroup[], final: boolean): Promise<void> {
     if (groups.length > 0) await this.lockAndRead(groups, final);
