@@ -1,6 +1,6 @@
 import type { SandboxSeed } from '../src/sandbox/model.js';
 import type { MembershipStatus, ProfileEvent } from '../src/types.js';
-import { BENCH_AUDIENCES, makeProfile } from './workload.js';
+import { BENCH_AUDIENCES, makeProfile, random } from './workload.js';
 
 /** The audience being loaded. */
 export const FIRST_LOAD_AUDIENCE = BENCH_AUDIENCES[0]!;
@@ -12,14 +12,6 @@ export const FIRST_LOAD_AUDIENCE = BENCH_AUDIENCES[0]!;
  * earlier email). Generated lazily and deterministically, so that a million profiles never sit
  * in memory at once. `leads` is the instance it meets; `profiles` the stream a host sends.
  */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 interface Drawn {
   index: number;
   email: string;
