@@ -34,8 +34,8 @@ export class OffHeapLru {
   private lengths = new Uint32Array(0);
   /** Entry numbers by slot; NONE where empty. Its size is a power of two, at least twice the capacity. */
   private index = new Int32Array(0);
-  /** Entry numbers freed by deletions, for reuse. */
-  private free: number[] = [];
+  /** The first entry freed by a deletion, for reuse; the others follow through `newer`. */
+  private firstFree = NONE;
   private oldest = NONE;
   private newest = NONE;
   private arena: Uint8Array = new Uint8Array(FIRST_ARENA_BYTES);
@@ -116,14 +116,18 @@ export class OffHeapLru {
     this.unlink(entry);
     this.arenaLive -= this.lengths[entry]!;
     this.lengths[entry] = 0;
-    this.free.push(entry);
+    this.newer[entry] = this.firstFree;
+    this.firstFree = entry;
     this.count--;
   }
 
   private allocate(): number {
     this.count++;
-    const reused = this.free.pop();
-    if (reused !== undefined) return reused;
+    if (this.firstFree !== NONE) {
+      const reused = this.firstFree;
+      this.firstFree = this.newer[reused]!;
+      return reused;
+    }
     if (this.count > this.capacity) this.grow();
     return this.count - 1;
   }
