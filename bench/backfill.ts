@@ -125,7 +125,7 @@ const run: SectionRun = async ({ quick, print }) => {
   print('   An audience\'s first load: every profile a member of the new audience, with the delivery benchmark\'s mix');
   print('   of leads (45 % matched, 10 % with two duplicates in different partitions, 35 % new, 10 % repeats).');
   print('   "REST minimum": SPEC §5 for all of it as one delivery by REST (lookups with their pages, updates,');
-  print('   creates, list adds), and the backfill\'s own calls (its report\'s apiCalls, equal to what the sandbox answered),')
+  print('   creates, list adds), and the backfill\'s own calls (its report\'s apiCalls, equal to what the sandbox answered),');
   print('   neither counting connect and activate. The backfill makes the same lookups (matching is that of deliver) and writes');
   print('   through imports. Imports ran 100× faster than the model below, with polls 100× more often, so the');
   print('   polls counted are those of a real run. Peak RSS: the kernel\'s high-water mark of a plain Node process');

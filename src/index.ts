@@ -31,7 +31,11 @@ export interface MarketoDestinationPlugin {
   connect(request: ConnectRequest): Promise<ConnectResult>;
   activate(request: ActivateRequest): Promise<ActivateResult>;
   deliver(request: DeliverRequest): Promise<DeliveryReport>;
-  /** An audience's first load through Bulk Lead Import (SPEC §8.3), in bounded memory. */
+  /**
+   * An audience's first load through Bulk Lead Import (SPEC §8.3), in bounded memory. If
+   * `profiles` throws part-way, every profile read before is still carried through to its
+   * result, then the promise rejects with that error.
+   */
   backfill(request: BackfillRequest): Promise<BackfillReport>;
   /** The activation as plain JSON without secrets, for the host to persist. */
   exportActivation(activationId: string): ActivationState;

@@ -101,17 +101,32 @@ export class BackfillRun {
     });
   }
 
+  /**
+   * Reads, matches and imports the whole input. If the host's stream fails part-way, every
+   * profile read before the failure is still carried through (its locks released, its result
+   * given) and then the backfill rejects with the stream's own error: the host knows from its
+   * results which profiles were done and where to resume.
+   */
   async execute(): Promise<BackfillReport> {
     this.report(true);
     let index = 0;
     let chunk: ProfileEvent[] = [];
-    for await (const profile of this.request.profiles as AsyncIterable<ProfileEvent>) {
-      chunk.push(profile);
-      if (chunk.length >= CHUNK) {
-        await this.take(chunk, index);
-        index += chunk.length;
-        chunk = [];
+    let inputFailure: { error: unknown } | undefined;
+    let taking = false;
+    try {
+      for await (const profile of this.request.profiles as AsyncIterable<ProfileEvent>) {
+        chunk.push(profile);
+        if (chunk.length >= CHUNK) {
+          taking = true;
+          await this.take(chunk, index);
+          taking = false;
+          index += chunk.length;
+          chunk = [];
+        }
       }
+    } catch (error) {
+      if (taking) throw error;
+      inputFailure = { error };
     }
     if (chunk.length > 0) await this.take(chunk, index);
     await this.lookUp(true);
@@ -128,6 +143,7 @@ export class BackfillRun {
     await this.settle(() => this.running.size > 0);
     this.groups.finishAllOpen({ outcome: 'retryable', reason: { code: 'MARKETO_UNAVAILABLE', message: 'The record was not processed; send it again.' }, retryAfterMs: 0 });
     this.setPhase('done');
+    if (inputFailure) throw inputFailure.error;
     const summary = { ...this.groups.summary, apiCalls: this.meter.calls };
     return { activationId: this.activation.id, summary, imports: [...this.imports] };
   }

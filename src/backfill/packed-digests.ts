@@ -3,6 +3,7 @@ import { fieldDigest } from '../state/lead-cache.js';
 
 /** Every `fieldDigest` is this long. */
 const DIGEST_CHARS = 8;
+const MAX_SHARED_NAME_SETS = 256;
 
 /** The digests of a row's fields while its import runs: the field names (shared) and the digests end to end in one string. */
 export interface PackedDigests {
@@ -16,14 +17,21 @@ export interface PackedDigests {
  * grows its heap to a few times that; packed, a row's digests are one short string.
  */
 export class DigestPacker {
-  /** One array per distinct set of field names: a few per backfill. */
+  /**
+   * One array per distinct set of field names: a few in a first load (every mapped field is
+   * written). With a warm cache each lead sends only its changed fields, so the sets are many:
+   * past this many, a row keeps its own array rather than the map growing without bound.
+   */
   private readonly nameSets = new Map<string, readonly string[]>();
 
   pack(fields: ReadonlyMap<string, FieldValue>): PackedDigests {
     const names = [...fields.keys()];
-    const id = names.join('\n');
+    const id = JSON.stringify(names);
     let shared = this.nameSets.get(id);
-    if (!shared) this.nameSets.set(id, (shared = names));
+    if (!shared) {
+      shared = names;
+      if (this.nameSets.size < MAX_SHARED_NAME_SETS) this.nameSets.set(id, names);
+    }
     return { names: shared, digests: names.map((name) => fieldDigest(fields.get(name))).join('') };
   }
 }

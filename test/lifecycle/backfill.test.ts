@@ -231,6 +231,55 @@ describe('backfill: imports and what Marketo says of their rows', () => {
     }
   });
 
+  it('carries every profile read before the host\'s stream fails through to its result, frees their values, then rejects with that error', async () => {
+    // 2 500 profiles then a failure: a whole chunk taken, 500 read into the next, some values
+    // still waiting for a whole lookup call when the stream fails.
+    const broken = new Error('cursor lost');
+    async function* failingStream() {
+      for (let i = 0; i < 2_500; i++) yield person(i);
+      throw broken;
+    }
+    const s = await session();
+    try {
+      const results: RecordResult[] = [];
+      const outcome = await s.plugin.backfill({ activationId: s.activationId, profiles: failingStream(), onResult: (r) => results.push(r) }).catch((e: unknown) => e);
+      expect(outcome).to.equal(broken);
+      expect(results).to.have.length(2_500);
+      expect(new Set(results.map((r) => r.recordId)).size).to.equal(2_500);
+      expect(results.every((r) => r.outcome === 'delivered')).to.equal(true);
+      const leadsByEmail = new Map<unknown, number>();
+      for (const lead of s.sandbox.store.leads.values()) leadsByEmail.set(lead.fields.email, (leadsByEmail.get(lead.fields.email) ?? 0) + 1);
+      expect(Array.from({ length: 2_500 }, (_, i) => leadsByEmail.get(`person${i}@example.com`) ?? 0).every((n) => n >= 1)).to.equal(true);
+      // Nothing stays locked: a delivery of values the backfill held goes through at once.
+      const again = await s.plugin.deliver({ activationId: s.activationId, profiles: [{ ...person(2_499), recordId: 'again' }] });
+      expect(again.summary).to.include({ delivered: 1, updated: 1 });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('gives the values of failed lookups, waiting ones included, one retryable result each and frees them', async () => {
+    // The first seven lookup calls fail past every retry (three attempts each), the seventh
+    // being the one that carries the first chunk's 200 waiting values; the rest go through.
+    const s = await sandboxSession({ sandbox: { bulk: BULK, faults: [{ path: '/rest/v1/leads.json', httpStatus: 500, times: 27 }] }, plugin: { bulk: { pollIntervalMs: 1_000 } } });
+    try {
+      const profiles = Array.from({ length: 3_000 }, (_, i) => person(i));
+      const { report, results } = await backfill(s, profiles);
+      expect(results).to.have.length(3_000);
+      expect(new Set(results.map((r) => r.recordId)).size).to.equal(3_000);
+      const retryable = results.filter((r) => r.outcome === 'retryable');
+      // The first chunk's six whole calls, then the call that carried its 200 waiting values with 100 of the next chunk.
+      expect(retryable.map((r) => r.recordId).sort()).to.deep.equal(Array.from({ length: 2_100 }, (_, i) => `r-${i}`).sort());
+      expect(report.summary).to.include({ received: 3_000, delivered: 3_000 - retryable.length, retryable: retryable.length, rejected: 0 });
+      // Sent again, a retryable profile goes through at once: nothing of it stayed locked.
+      const again = profiles.find((p) => p.recordId === retryable[0]!.recordId)!;
+      const delivered = await s.plugin.deliver({ activationId: s.activationId, profiles: [again] });
+      expect(delivered.summary).to.include({ delivered: 1 });
+    } finally {
+      await s.close();
+    }
+  });
+
   it('refuses a request that is not a stream of profiles, and a backfill after teardown', async () => {
     const s = await session();
     try {

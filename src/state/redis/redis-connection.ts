@@ -109,7 +109,13 @@ export class RedisConnection {
 
   private async ready(): Promise<Redis> {
     if (this.closed) throw new StateUnavailableError('the plugin was torn down');
-    const client = this.client ?? (await this.connection());
+    let client: Redis;
+    try {
+      client = this.client ?? (await this.connection());
+    } catch (error) {
+      this.creating = undefined; // tried again on the next call
+      throw this.unavailable(error);
+    }
     if (this.closed) throw new StateUnavailableError('the plugin was torn down');
     if (client.status === 'ready') return client;
     if (client.status === 'wait' || client.status === 'end') {
@@ -141,6 +147,10 @@ export class RedisConnection {
       });
       // Re-subscribed by ioredis after every reconnection (autoResubscribe).
       subscriber.subscribe(this.wakeChannel).catch(() => {});
+    }).catch(() => {
+      // The library or the client could not be made: the next wait tries again (waits are bounded meanwhile).
+      this.subscribing = false;
+      this.creating = undefined;
     });
   }
 
