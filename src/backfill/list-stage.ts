@@ -6,7 +6,7 @@ import type { ImportSpec } from '../marketo/endpoints/bulk-import.js';
 import type { Settled } from '../marketo/shared-calls.js';
 import type { LeadCacheUpdate } from '../state/lead-cache.js';
 import { ImportBatcher, type FileLimits, type ImportRow } from './import-batches.js';
-import type { Tracked, TrackedGroups } from './tracked-groups.js';
+import { addAction, type Tracked, type TrackedGroups } from './tracked-groups.js';
 
 /** What an import writes: fields, or the joins of one list for one audience. */
 export type ImportKind = 'fields' | { audienceId: string; listId: number };
@@ -58,7 +58,7 @@ export class ListStage {
 
   /** A join's row answered (by its import). */
   joined(t: Tracked, audienceId: string, failure: Failure | undefined): void {
-    this.answered(t, failure, () => t.actions.push(this.groups.action('listAdded', audienceId)));
+    this.answered(t, failure, () => addAction(t, this.groups.action('listAdded', audienceId)));
   }
 
   private queueJoin(t: Tracked, change: ListChange): void {
@@ -97,7 +97,7 @@ export class ListStage {
           const { code, message } = answer.value.reason;
           failure = { outcome: 'rejected', reason: { code: 'MARKETO_REJECTED', message: `Marketo skipped the record: ${code} ${message}`, marketoCode: code } };
         } else cached.push({ key: this.services.cacheKey(tracked), leadId: tracked.leadId!, lists: new Map([[listId, 'remove' as const]]) });
-        this.answered(tracked, failure, () => tracked.actions.push(this.groups.action('listRemoved', change.audienceId)));
+        this.answered(tracked, failure, () => addAction(tracked, this.groups.action('listRemoved', change.audienceId)));
       });
       this.services.remember(cached);
     });

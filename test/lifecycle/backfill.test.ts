@@ -196,8 +196,8 @@ describe('backfill: imports and what Marketo says of their rows', () => {
   });
 
   it('writes a value repeated in later chunks while its import still runs once, in input order, the last event winning', async () => {
-    // Chunks are 2 000 profiles: the repeated value comes in the first, the second and twice in
-    // the third, each time with its own first name, while the first is still to be imported.
+    // Chunks are 1 000 profiles: the repeated value comes in the first, the third and twice in
+    // the fifth, each time with its own first name, while the first is still to be imported.
     // (A value deferred twice once stalled the backfill in an endless round of taking locks.)
     const repeat = (n: number, first: string): ProfileEvent => ({ ...person(9_000 + n, 'realized', 'repeat@example.com'), attributes: { first, last: 'Repeat', score: n } });
     const others = (from: number, count: number) => Array.from({ length: count }, (_, i) => person(from + i));
@@ -218,7 +218,8 @@ describe('backfill: imports and what Marketo says of their rows', () => {
   });
 
   it('looks values up in whole calls of 300 across chunks, not a partial call at the end of every chunk', async () => {
-    // Three chunks of 2 000 new profiles: 6 000 values are 20 calls; a chunk at a time made 21.
+    // Six chunks of 1 000 new profiles: 6 000 values are 20 calls; a chunk at a time made 24
+    // (three whole calls and a partial one each).
     const profiles = Array.from({ length: 6_000 }, (_, i) => person(i));
     const s = await session();
     try {
@@ -232,7 +233,7 @@ describe('backfill: imports and what Marketo says of their rows', () => {
   });
 
   it('carries every profile read before the host\'s stream fails through to its result, frees their values, then rejects with that error', async () => {
-    // 2 500 profiles then a failure: a whole chunk taken, 500 read into the next, some values
+    // 2 500 profiles then a failure: two whole chunks taken, 500 read into the next, some values
     // still waiting for a whole lookup call when the stream fails.
     const broken = new Error('cursor lost');
     async function* failingStream() {
@@ -259,8 +260,8 @@ describe('backfill: imports and what Marketo says of their rows', () => {
   });
 
   it('gives the values of failed lookups, waiting ones included, one retryable result each and frees them', async () => {
-    // The first seven lookup calls fail past every retry (three attempts each), the seventh
-    // being the one that carries the first chunk's 200 waiting values; the rest go through.
+    // The first seven lookup calls fail past every retry (three attempts each), among them the
+    // calls that carry values that waited across a chunk boundary; the rest go through.
     const s = await sandboxSession({ sandbox: { bulk: BULK, faults: [{ path: '/rest/v1/leads.json', httpStatus: 500, times: 27 }] }, plugin: { bulk: { pollIntervalMs: 1_000 } } });
     try {
       const profiles = Array.from({ length: 3_000 }, (_, i) => person(i));
@@ -268,7 +269,7 @@ describe('backfill: imports and what Marketo says of their rows', () => {
       expect(results).to.have.length(3_000);
       expect(new Set(results.map((r) => r.recordId)).size).to.equal(3_000);
       const retryable = results.filter((r) => r.outcome === 'retryable');
-      // The first chunk's six whole calls, then the call that carried its 200 waiting values with 100 of the next chunk.
+      // Seven whole calls: r-900 to r-999 waited for the second chunk, r-1800 to r-1999 for the third.
       expect(retryable.map((r) => r.recordId).sort()).to.deep.equal(Array.from({ length: 2_100 }, (_, i) => `r-${i}`).sort());
       expect(report.summary).to.include({ received: 3_000, delivered: 3_000 - retryable.length, retryable: retryable.length, rejected: 0 });
       // Sent again, a retryable profile goes through at once: nothing of it stayed locked.
