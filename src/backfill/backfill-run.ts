@@ -11,7 +11,7 @@ import type { LeadMatcher } from '../matching/lead-matcher.js';
 import type { ResolvedOptions } from '../options.js';
 import type { LeadCache, LeadCacheEntry, LeadCacheUpdate } from '../state/lead-cache.js';
 import { syncRules } from '../sync-rules.js';
-import type { BackfillImport, BackfillPhase, BackfillReport, BackfillRequest, ProfileEvent } from '../types.js';
+import type { BackfillImport, BackfillPhase, BackfillReport, BackfillRequest, DeliverySummary, ProfileEvent } from '../types.js';
 import { ImportBatcher, ImportScheduler, type FileLimits, type ImportRow } from './import-batches.js';
 import type { ImportOutcome, ImportRunner } from './import-runner.js';
 import { ListStage, type ImportKind } from './list-stage.js';
@@ -148,8 +148,12 @@ export class BackfillRun {
     this.groups.finishAllOpen({ outcome: 'retryable', reason: { code: 'MARKETO_UNAVAILABLE', message: 'The record was not processed; send it again.' }, retryAfterMs: 0 });
     this.setPhase('done');
     if (inputFailure) throw inputFailure.error;
-    const summary = { ...this.groups.summary, apiCalls: this.meter.calls };
-    return { activationId: this.activation.id, summary, imports: [...this.imports] };
+    return { activationId: this.activation.id, summary: this.summary, imports: [...this.imports] };
+  }
+
+  /** The counts so far (all of them once the run has ended, whether it resolved or rejected). */
+  get summary(): DeliverySummary {
+    return { ...this.groups.summary, apiCalls: this.meter.calls };
   }
 
   get rejectedCodes(): Record<string, number> {

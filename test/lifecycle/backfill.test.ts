@@ -243,8 +243,13 @@ describe('backfill: imports and what Marketo says of their rows', () => {
     const s = await session();
     try {
       const results: RecordResult[] = [];
+      const failed: unknown[] = [];
+      s.plugin.events.on('run.failed', (event) => failed.push(event));
       const outcome = await s.plugin.backfill({ activationId: s.activationId, profiles: failingStream(), onResult: (r) => results.push(r) }).catch((e: unknown) => e);
       expect(outcome).to.equal(broken);
+      // The host hears of it as of any failed run, with what was done.
+      expect(failed).to.have.length(1);
+      expect(failed[0]).to.include({ received: 2_500, delivered: 2_500, rejected: 0, retryable: 0 });
       expect(results).to.have.length(2_500);
       expect(new Set(results.map((r) => r.recordId)).size).to.equal(2_500);
       expect(results.every((r) => r.outcome === 'delivered')).to.equal(true);
@@ -260,8 +265,9 @@ describe('backfill: imports and what Marketo says of their rows', () => {
   });
 
   it('gives the values of failed lookups, waiting ones included, one retryable result each and frees them', async () => {
-    // The first seven lookup calls fail past every retry (three attempts each), among them the
-    // calls that carry values that waited across a chunk boundary; the rest go through.
+    // 27 failed answers: the attempts of concurrent calls interleave, so that seven calls fail all
+    // three of their attempts — among them the calls that carry values that waited across a
+    // chunk boundary — and the others succeed on a retry.
     const s = await sandboxSession({ sandbox: { bulk: BULK, faults: [{ path: '/rest/v1/leads.json', httpStatus: 500, times: 27 }] }, plugin: { bulk: { pollIntervalMs: 1_000 } } });
     try {
       const profiles = Array.from({ length: 3_000 }, (_, i) => person(i));

@@ -35,7 +35,8 @@ export class RedisConnection {
 
   /** The command connection, created (not connected) once the library is loaded. */
   private connection(): Promise<Redis> {
-    this.creating ??= import('ioredis').then(({ Redis: Client }) => {
+    if (this.creating) return this.creating;
+    const attempt = import('ioredis').then(({ Redis: Client }) => {
       const options: RedisOptions = {
         lazyConnect: true,
         enableOfflineQueue: false,
@@ -52,7 +53,12 @@ export class RedisConnection {
       this.client = client;
       return client;
     });
-    return this.creating;
+    this.creating = attempt;
+    // A failed attempt is forgotten (only that one: a later attempt may be under way), so the next call tries again.
+    attempt.catch(() => {
+      if (this.creating === attempt) this.creating = undefined;
+    });
+    return attempt;
   }
 
   /** The channel every release publishes to, so waiters in every process wake up. */
@@ -113,7 +119,6 @@ export class RedisConnection {
     try {
       client = this.client ?? (await this.connection());
     } catch (error) {
-      this.creating = undefined; // tried again on the next call
       throw this.unavailable(error);
     }
     if (this.closed) throw new StateUnavailableError('the plugin was torn down');
@@ -137,21 +142,26 @@ export class RedisConnection {
   private subscribe(): void {
     if (this.subscribing || this.closed) return;
     this.subscribing = true;
-    void this.connection().then((client) => {
-      if (this.closed) return;
-      const subscriber = client.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
-      this.subscriber = subscriber;
-      subscriber.on('error', () => {});
-      subscriber.on('message', () => {
-        for (const listener of [...this.wakeListeners]) listener();
-      });
-      // Re-subscribed by ioredis after every reconnection (autoResubscribe).
-      subscriber.subscribe(this.wakeChannel).catch(() => {});
-    }).catch(() => {
-      // The library or the client could not be made: the next wait tries again (waits are bounded meanwhile).
-      this.subscribing = false;
-      this.creating = undefined;
-    });
+    this.connection().then(
+      (client) => {
+        if (this.closed) return;
+        try {
+          const subscriber = client.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+          this.subscriber = subscriber;
+          subscriber.on('error', () => {});
+          subscriber.on('message', () => {
+            for (const listener of [...this.wakeListeners]) listener();
+          });
+          // Re-subscribed by ioredis after every reconnection (autoResubscribe).
+          subscriber.subscribe(this.wakeChannel).catch(() => {});
+        } catch {
+          this.subscribing = false; // the next wait tries again; waits are bounded meanwhile
+        }
+      },
+      () => {
+        this.subscribing = false; // no client yet: the next wait tries again
+      },
+    );
   }
 
   private unavailable(error: unknown): StateUnavailableError {
