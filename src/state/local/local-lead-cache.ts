@@ -76,7 +76,7 @@ export class LocalLeadCache implements LeadCache {
       for (const [name, digest] of update.fields ?? []) fields.set(name, digest);
       const lists = new Map(previous?.lists);
       for (const [listId, state] of update.lists ?? []) lists.set(listId, state);
-      this.entries.put(slot, check, update.leadId, now + this.settings.ttlMs, this.encode(fields, lists));
+      this.entries.put(slot, check, update.leadId, now + this.settings.ttlMs, this.encode(fields, lists), existing);
     }
   }
 

@@ -85,9 +85,11 @@ export class OffHeapLru {
     this.linkNewest(entry);
   }
 
-  /** Writes the key's entry as the most recently used, evicting the least recently used past `maxEntries`. */
-  put(slot: number, check: number, leadId: number, expiresAt: number, record: Uint8Array): void {
-    let entry = this.find(slot, check);
+  /**
+   * Writes the key's entry as the most recently used, evicting the least recently used past
+   * `maxEntries`. `entry`: what `find` answered for the key, when the caller has just asked.
+   */
+  put(slot: number, check: number, leadId: number, expiresAt: number, record: Uint8Array, entry = this.find(slot, check)): void {
     if (entry === NONE) {
       while (this.count >= Math.max(1, this.maxEntries)) this.delete(this.oldest);
       entry = this.allocate();
