@@ -219,18 +219,16 @@ export class BackfillRun {
     const lock: ChunkLock = { release: round.release, open: 0, routed: false };
     const held = round.held.map((group) => ({ group, tracked: this.groups.track(group), lock }));
     try {
-      const entries = await services.cache.read(held.map(({ group }) => this.cacheKey(group.key)));
+      const keys = held.map(({ group }) => this.cacheKey(group.key));
+      const entries = await services.cache.read(keys);
       const misses: PendingLookup[] = [];
-      for (const pending of held) {
-        const entry = entries.get(this.cacheKey(pending.group.key));
-        if (!entry) {
-          misses.push(pending);
-          continue;
-        }
+      held.forEach((pending, i) => {
+        const entry = entries.get(keys[i]!);
+        if (!entry) return void misses.push(pending);
         Object.assign(pending.tracked, { leadId: entry.leadId, fromCache: true });
         this.route(pending.group, pending.tracked, entry, lock);
-      }
-      for (const miss of misses) lock.open++;
+      });
+      lock.open += misses.length;
       this.lookups.push(...misses);
     } catch (error) {
       for (const { tracked: t } of held) if (t.open === 0 && !this.groups.isFinished(t)) this.groups.finish(t, this.failure(error));

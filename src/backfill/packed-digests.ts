@@ -1,8 +1,7 @@
 import type { FieldValue } from '../delivery/intake.js';
 import { fieldDigest } from '../state/lead-cache.js';
+import { HASH48_DIGITS as DIGEST_CHARS } from '../support/fast-hash.js';
 
-/** Every `fieldDigest` is this long. */
-const DIGEST_CHARS = 8;
 const MAX_SHARED_NAME_SETS = 256;
 
 /** The digests of a row's fields while its import runs: the field names (shared) and the digests end to end in one string. */

@@ -20,7 +20,8 @@ export function cyrb53(text: string, seed = 0): number {
 }
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const HASH48_DIGITS = 8;
+/** The length of every `hash48` digest. */
+export const HASH48_DIGITS = 8;
 
 /** The low 48 bits of a hash as 8 base-64 characters (URL alphabet), most significant first. */
 export function hash48(text: string): string {
