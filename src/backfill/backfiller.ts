@@ -13,7 +13,7 @@ import type { ResolvedOptions } from '../options.js';
 import type { SharedState } from '../state/shared-state.js';
 import { EventPublisher } from '../support/event-publisher.js';
 import { TOKENS, type Clock, type Sleep } from '../tokens.js';
-import type { BackfillReport, BackfillRequest, DeliverySummary } from '../types.js';
+import type { BackfillReport, BackfillRequest } from '../types.js';
 import { BackfillRun } from './backfill-run.js';
 import { ImportPace } from './import-pace.js';
 import { ImportRunner } from './import-runner.js';
@@ -67,29 +67,19 @@ export class Backfiller {
     }, request);
     const base = { activationId: activation.id, connectionId: activation.connectionId };
     this.publisher.emit('run.started', { ...base, message: 'Backfilling profiles into Marketo through Bulk Lead Import', received: 0 });
-    const countsOf = (summary: DeliverySummary) => ({ received: summary.received, delivered: summary.delivered, skipped: summary.skipped, rejected: summary.rejected, retryable: summary.retryable });
-    const rejections = (summary: DeliverySummary) => {
-      if (summary.rejected > 0) this.publisher.emit('records.rejected', { ...base, message: `${summary.rejected} record(s) rejected`, count: summary.rejected, codes: run.rejectedCodes });
-    };
     return this.deliverer.track(
       activation.id,
       run.execute().then(
         (report) => {
-          const { summary } = report;
-          rejections(summary);
-          const ok = summary.rejected === 0 && summary.retryable === 0;
-          this.publisher.emit(ok ? 'run.succeeded' : 'run.failed', {
-            ...base,
-            message: ok ? `Backfilled ${summary.delivered} profile(s), skipped ${summary.skipped}` : `${summary.rejected} rejected and ${summary.retryable} retryable of ${summary.received} profile(s)`,
-            ...countsOf(summary),
-          });
+          this.publisher.rejectedRecords(base, report.summary, () => run.rejectedCodes);
+          this.publisher.runEnded(base, report.summary, `Backfilled ${report.summary.delivered} profile(s), skipped ${report.summary.skipped}`);
           return report;
         },
         (error: unknown) => {
           // The host's stream failed (the profiles read before it have their results) or the run did.
           const { summary } = run;
-          rejections(summary);
-          this.publisher.emit('run.failed', { ...base, message: `The backfill stopped after ${summary.received} profile(s): its input or the run failed`, ...countsOf(summary) });
+          this.publisher.rejectedRecords(base, summary, () => run.rejectedCodes);
+          this.publisher.runStopped(base, summary, `The backfill stopped after ${summary.received} profile(s): its input or the run failed`);
           throw error;
         },
       ),

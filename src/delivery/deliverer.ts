@@ -87,8 +87,7 @@ export class Deliverer {
   private announce(report: DeliveryReport, munchkinId: string, connectionId: string): void {
     const { summary, activationId } = report;
     const base = { activationId, connectionId };
-    const counts = { received: summary.received, delivered: summary.delivered, skipped: summary.skipped, rejected: summary.rejected, retryable: summary.retryable };
-    if (summary.rejected > 0) {
+    this.publisher.rejectedRecords(base, summary, () => {
       const codes: Record<string, number> = {};
       for (const result of report.results) {
         if (result.outcome === 'rejected' && result.reason) {
@@ -96,18 +95,15 @@ export class Deliverer {
           codes[code] = (codes[code] ?? 0) + 1;
         }
       }
-      this.publisher.emit('records.rejected', { ...base, message: `${summary.rejected} record(s) rejected`, count: summary.rejected, codes });
-    }
+      return codes;
+    });
     const permission = report.results.find((r) => r.reason?.code === 'PERMISSION_DENIED');
     if (permission) {
       // 603 is a missing permission; without a Marketo code the credentials themselves were refused.
       const kind = permission.reason!.marketoCode === '603' ? 'permission' : 'authentication';
       this.publisher.emit('auth.failed', { ...base, message: permission.reason!.message, munchkinId, stage: 'deliver', kind });
     }
-    if (summary.rejected === 0 && summary.retryable === 0) {
-      this.publisher.emit('run.succeeded', { ...base, message: `Delivered ${summary.delivered} profile(s), skipped ${summary.skipped}`, ...counts });
-    } else {
-      this.publisher.emit('run.failed', { ...base, message: `${summary.rejected} rejected and ${summary.retryable} retryable of ${summary.received} profile(s)`, ...counts });
-    }
+    this.publisher.runEnded(base, summary, `Delivered ${summary.delivered} profile(s), skipped ${summary.skipped}`);
   }
+
 }
